@@ -1,0 +1,1 @@
+"""Cloud offload worker and its client (arrives with the agents)."""

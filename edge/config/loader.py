@@ -1,0 +1,139 @@
+"""Load configuration: embedded defaults, then a user YAML file, then PRINTEDGE_* environment variables."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from edge.config.schema import AppConfig
+from edge.core.errors import ConfigError
+
+ENV_PREFIX = "PRINTEDGE_"
+T = TypeVar("T")
+
+
+def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> AppConfig:
+    """Build the validated configuration from an optional YAML file and the environment."""
+    data: dict[str, Any] = {}
+    if path is not None:
+        data = read_yaml(Path(path))
+    env = os.environ if env is None else env
+    for name, raw in sorted(env.items()):
+        if name.startswith(ENV_PREFIX) and name not in ("PRINTEDGE_CONFIG",):
+            _apply_env(data, name, raw)
+    return build(AppConfig, data, "")
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Parse a YAML mapping, with errors that name the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(path), str(path), "file does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), str(path), f"cannot be read: {exc}") from None
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(str(path), str(path), f"is not valid YAML: {exc}") from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(str(path), loaded, "the top level must be a mapping of sections")
+    return loaded
+
+
+def _apply_env(data: dict[str, Any], name: str, raw: str) -> None:
+    keys = [k.lower() for k in name[len(ENV_PREFIX) :].split("__")]
+    if not all(keys):
+        raise ConfigError(name, raw, "environment override must look like PRINTEDGE_SECTION__KEY")
+    try:
+        value = yaml.safe_load(raw) if raw != "" else ""
+    except yaml.YAMLError:
+        value = raw
+    node = data
+    for key in keys[:-1]:
+        child = node.setdefault(key, {})
+        if not isinstance(child, dict):
+            raise ConfigError(".".join(keys), raw, f"{name} overrides a value that is not a section")
+        node = child
+    node[keys[-1]] = value
+
+
+def build(cls: type[T], data: object, path: str) -> T:
+    """Construct dataclass cls from a mapping, checking keys, types and bounds."""
+    if not isinstance(data, dict):
+        raise ConfigError(path or "(top level)", data, "must be a mapping")
+    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    hints = typing.get_type_hints(cls)
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        where = f"{path}.{key}" if path else str(key)
+        if key not in fields:
+            known = ", ".join(sorted(fields))
+            raise ConfigError(where, value, f"unknown key (known keys here: {known})")
+        kwargs[key] = _convert(hints[key], value, where, fields[key].metadata)
+    return cls(**kwargs)
+
+
+def _convert(hint: Any, value: object, where: str, meta: Mapping[str, Any]) -> Any:
+    if dataclasses.is_dataclass(hint):
+        return build(hint, value, where)  # type: ignore[arg-type]
+    origin = typing.get_origin(hint)
+    if origin is list:
+        (item,) = typing.get_args(hint)
+        if not isinstance(value, list):
+            raise ConfigError(where, value, "must be a list")
+        return [_convert(item, v, f"{where}[{i}]", {}) for i, v in enumerate(value)]
+    if origin in (types.UnionType, typing.Union):
+        raise ConfigError(where, value, "unsupported type in schema")
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(where, value, "must be true or false")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(where, value, "must be a whole number")
+        _check_bounds(value, where, meta)
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(where, value, "must be a number")
+        _check_bounds(value, where, meta)
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            raise ConfigError(where, value, "must be text")
+        text = str(value)
+        choices = meta.get("choices") or ()
+        if choices and text not in choices:
+            raise ConfigError(where, value, f"must be one of {', '.join(choices)}")
+        _check_special(text, where)
+        return text
+    raise ConfigError(where, value, f"unsupported type {hint!r} in schema")
+
+
+def _check_bounds(value: float, where: str, meta: Mapping[str, Any]) -> None:
+    lo, hi = meta.get("min"), meta.get("max")
+    if lo is not None and value < lo:
+        raise ConfigError(where, value, f"must be at least {lo}")
+    if hi is not None and value > hi:
+        raise ConfigError(where, value, f"must be at most {hi}")
+
+
+def _check_special(text: str, where: str) -> None:
+    if where == "printer.window" and text != "auto":
+        if not text.isdigit() or not 1 <= int(text) <= 256:
+            raise ConfigError(where, text, "must be 'auto' or a number of lines from 1 to 256")
+
+
+def to_dict(config: object) -> dict[str, Any]:
+    """The configuration as plain data (for status and `printedge config show`)."""
+    return dataclasses.asdict(config)  # type: ignore[call-overload, no-any-return]

@@ -1,0 +1,98 @@
+"""The typed configuration schema; bounds live beside each field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def bounded(default: Any, lo: float | None = None, hi: float | None = None, *, choices: tuple[str, ...] = ()) -> Any:
+    """A dataclass field with a default and optional numeric bounds or string choices."""
+    return field(default=default, metadata={"min": lo, "max": hi, "choices": choices})
+
+
+@dataclass(kw_only=True)
+class DeviceConfig:
+    """Identity and where data lives."""
+
+    name: str = "PrintEdge"
+    data_dir: str = "~/.local/share/printedge"
+
+
+@dataclass(kw_only=True)
+class LimitsConfig:
+    """Temperatures the safety filter never lets through."""
+
+    hotend_max_c: float = bounded(285.0, 0, 500)
+    bed_max_c: float = bounded(120.0, 0, 200)
+
+
+@dataclass(kw_only=True)
+class PrinterConfig:
+    """How to reach the printer and how to stream to it."""
+
+    port: str = "virtual"
+    baud: int = bounded(250000, 300, 4000000)
+    window: str = "auto"
+    rx_buffer_size: int = bounded(128, 16, 65536)
+    max_inflight_lines: int = bounded(32, 1, 256)
+    max_line_length: int = bounded(96, 16, 1024)
+    history_size: int = bounded(2048, 64, 1_000_000)
+    command_timeout_s: float = bounded(10.0, 0.05, 3600)
+    long_command_timeout_s: float = bounded(1800.0, 1, 86400)
+    probe_attempts: int = bounded(5, 1, 100)
+    resend_loop_limit: int = bounded(25, 2, 1000)
+    clean_lines_to_widen: int = bounded(200, 1, 1_000_000)
+    temperature_interval_s: float = bounded(2.0, 0.2, 60)
+    handshake_timeout_s: float = bounded(10.0, 0.5, 120)
+    reconnect_max_backoff_s: float = bounded(30.0, 0.5, 600)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
+
+
+@dataclass(kw_only=True)
+class SimulatorConfig:
+    """The built-in virtual printer used when printer.port is 'virtual'."""
+
+    baud: int = bounded(250000, 300, 4000000)
+    latency_ms: float = bounded(2.0, 0, 1000)
+    rx_buffer: int = bounded(128, 16, 65536)
+    command_buffer: int = bounded(4, 1, 128)
+    planner_buffer: int = bounded(16, 1, 256)
+    advanced_ok: bool = True
+    time_scale: float = bounded(1.0, 0, 1000)
+    fault_rate: float = bounded(0.0, 0, 0.5)
+
+
+@dataclass(kw_only=True)
+class JobsConfig:
+    """Queue behaviour and the scripts run on pause and cancel."""
+
+    auto_continue: bool = False
+    recovery_interval_s: float = bounded(5.0, 0.5, 600)
+    park_retract_mm: float = bounded(2.0, 0, 50)
+    park_lift_mm: float = bounded(10.0, 0, 200)
+    park_x: float = bounded(0.0, -1000, 1000)
+    park_y: float = bounded(200.0, -1000, 1000)
+    park_feedrate: float = bounded(3000.0, 1, 100000)
+    end_script: list[str] = field(default_factory=lambda: ["M104 S0", "M140 S0", "M107", "M84"])
+
+
+@dataclass(kw_only=True)
+class ApiConfig:
+    """The local HTTP API."""
+
+    host: str = "127.0.0.1"
+    port: int = bounded(8080, 0, 65535)
+    max_upload_mb: int = bounded(512, 1, 16384)
+
+
+@dataclass(kw_only=True)
+class AppConfig:
+    """The whole configuration."""
+
+    device: DeviceConfig = field(default_factory=DeviceConfig)
+    printer: PrinterConfig = field(default_factory=PrinterConfig)
+    simulator: SimulatorConfig = field(default_factory=SimulatorConfig)
+    jobs: JobsConfig = field(default_factory=JobsConfig)
+    api: ApiConfig = field(default_factory=ApiConfig)
+    log_level: str = bounded("INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))

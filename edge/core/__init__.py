@@ -1,0 +1,1 @@
+"""The small kernel: component contract, event bus, task supervision, typed errors."""

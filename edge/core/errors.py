@@ -1,0 +1,168 @@
+"""The one typed error tree of PrintEdge: every message names what was wrong and the value."""
+
+from __future__ import annotations
+
+
+class PrintEdgeError(Exception):
+    """Base of every error PrintEdge raises on purpose."""
+
+    code = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form used by the API and the CLI."""
+        return {"error": self.code, "message": self.message}
+
+
+class ConfigError(PrintEdgeError):
+    """A configuration value is missing, unknown, of the wrong type or out of range."""
+
+    code = "config_invalid"
+
+    def __init__(self, path: str, value: object, problem: str) -> None:
+        super().__init__(f"config {path}: {problem} (got {value!r})")
+        self.path = path
+        self.value = value
+        self.problem = problem
+
+
+class PrinterError(PrintEdgeError):
+    """Something about the printer or the link to it."""
+
+    code = "printer_error"
+
+
+class LinkError(PrinterError):
+    """The serial link cannot do what was asked."""
+
+    code = "link_error"
+
+
+class PortNotFoundError(LinkError):
+    """The configured serial port does not exist or cannot be opened."""
+
+    code = "port_not_found"
+
+    def __init__(self, port: str, reason: str) -> None:
+        super().__init__(f"serial port {port!r} cannot be opened: {reason}")
+        self.port = port
+
+
+class PrinterDisconnectedError(LinkError):
+    """The printer went away (cable pulled, firmware reset, port closed)."""
+
+    code = "printer_disconnected"
+
+
+class PrinterNotReadyError(LinkError):
+    """A command was sent while the link is not ready."""
+
+    code = "printer_not_ready"
+
+
+class LinkTimeoutError(LinkError):
+    """The printer stopped answering and probing did not bring it back."""
+
+    code = "link_timeout"
+
+
+class ResendLoopError(LinkError):
+    """The firmware asked for the same line again and again, or for a line no longer kept."""
+
+    code = "resend_loop"
+
+
+class FirmwareHaltedError(LinkError):
+    """The firmware reported a kill or halt; it needs a reset."""
+
+    code = "firmware_halted"
+
+
+class CommandRejectedError(PrinterError):
+    """A command was refused before it reached the printer."""
+
+    code = "command_rejected"
+
+
+class TemperatureLimitError(CommandRejectedError):
+    """A temperature command asked for more than the configured limit."""
+
+    code = "temperature_limit"
+
+    def __init__(self, command: str, heater: str, requested: float, limit: float) -> None:
+        super().__init__(
+            f"refused {command!r}: {heater} target {requested:g} °C is above the limit of {limit:g} °C "
+            f"(printer.limits.{heater}_max_c)"
+        )
+        self.command = command
+        self.heater = heater
+        self.requested = requested
+        self.limit = limit
+
+
+class CommandTooLongError(CommandRejectedError):
+    """A line is longer than the firmware accepts."""
+
+    code = "command_too_long"
+
+    def __init__(self, command: str, length: int, limit: int) -> None:
+        super().__init__(
+            f"refused command of {length} characters (limit {limit}, printer.max_line_length): {command[:40]!r}..."
+        )
+        self.length = length
+        self.limit = limit
+
+
+class StoreError(PrintEdgeError):
+    """The database or file store cannot do what was asked."""
+
+    code = "store_error"
+
+
+class NotFoundError(StoreError):
+    """A file, job or other record does not exist."""
+
+    code = "not_found"
+
+    def __init__(self, kind: str, ident: object) -> None:
+        super().__init__(f"{kind} {ident!r} does not exist")
+        self.kind = kind
+        self.ident = ident
+
+
+class FileRejectedError(StoreError):
+    """An uploaded file is not acceptable G-code."""
+
+    code = "file_rejected"
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"file {name!r} rejected: {reason}")
+        self.name = name
+        self.reason = reason
+
+
+class DiskFullError(StoreError):
+    """Not enough free space to store something safely."""
+
+    code = "disk_full"
+
+
+class JobError(PrintEdgeError):
+    """A job cannot do what was asked."""
+
+    code = "job_error"
+
+
+class InvalidJobStateError(JobError):
+    """An action does not fit the job's current state."""
+
+    code = "invalid_job_state"
+
+    def __init__(self, job_id: int, state: str, action: str) -> None:
+        super().__init__(f"cannot {action} job {job_id}: it is {state}")
+        self.job_id = job_id
+        self.state = state
+        self.action = action

@@ -1,0 +1,1 @@
+"""Print jobs: the persisted state machine and the FIFO queue."""

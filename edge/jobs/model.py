@@ -1,0 +1,71 @@
+"""Job records, states and recovery points shared by the store, the runner and the API."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass
+
+
+class JobState(enum.StrEnum):
+    """Where a job is in its life."""
+
+    QUEUED = "queued"
+    PRINTING = "printing"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+    @property
+    def finished(self) -> bool:
+        """Whether the job can no longer change by itself."""
+        return self in (JobState.COMPLETED, JobState.CANCELLED, JobState.FAILED, JobState.INTERRUPTED)
+
+
+@dataclass(kw_only=True)
+class RecoveryPoint:
+    """Enough machine state to resume a job after a crash or power cut."""
+
+    job_id: int
+    line_index: int
+    byte_offset: int
+    layer: int
+    z: float
+    e: float
+    feedrate: float
+    hotend_target: float
+    bed_target: float
+    fan: float
+    absolute_e: bool = True
+    created_at: float = 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+@dataclass(kw_only=True)
+class Job:
+    """A print job as stored."""
+
+    id: int
+    file_id: int
+    file_name: str
+    state: JobState
+    created_at: float
+    started_at: float | None = None
+    finished_at: float | None = None
+    lines_done: int = 0
+    lines_total: int = 0
+    bytes_done: int = 0
+    bytes_total: int = 0
+    layer: int = 0
+    detail: str = ""
+    resume_from_line: int = 0
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        data = asdict(self)
+        data["state"] = self.state.value
+        return data

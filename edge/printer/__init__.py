@@ -1,0 +1,1 @@
+"""The printer: G-code tools, serial transport, the link protocol, the job runner, the simulator."""

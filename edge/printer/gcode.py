@@ -1,0 +1,66 @@
+"""G-code text helpers: comments, words, framing with line numbers and checksums."""
+
+from __future__ import annotations
+
+import re
+
+LONG_COMMANDS = frozenset({"G28", "G29", "M109", "M190", "M191", "M400", "M600", "G4", "M0", "M1", "M303", "G34"})
+_WORD = re.compile(r"([A-Za-z])\s*([-+]?(?:\d+\.?\d*|\.\d+))?")
+
+
+def checksum(payload: str | bytes) -> int:
+    """Marlin's XOR checksum of every byte before the '*'."""
+    data = payload.encode("ascii", "replace") if isinstance(payload, str) else payload
+    value = 0
+    for byte in data:
+        value ^= byte
+    return value
+
+
+def frame(number: int, command: str) -> bytes:
+    """The bytes of `N<number> <command>*<checksum>` with its newline."""
+    body = f"N{number} {command}"
+    return f"{body}*{checksum(body)}\n".encode("ascii", "replace")
+
+
+def strip_comment(line: str) -> str:
+    """The command part of a line, without `;` comments, `(...)` comments or surrounding space."""
+    cut = line.find(";")
+    if cut >= 0:
+        line = line[:cut]
+    if "(" in line:
+        line = re.sub(r"\([^)]*\)", "", line)
+    return line.strip()
+
+
+def command_word(command: str) -> str:
+    """The command letter and number in canonical form, e.g. 'G1' for 'g01 X1'."""
+    match = _WORD.match(command.lstrip())
+    if not match or match.group(2) is None:
+        return command.split(" ", 1)[0].upper()
+    letter, number = match.group(1).upper(), match.group(2)
+    try:
+        value = float(number)
+    except ValueError:
+        return letter + number
+    return f"{letter}{int(value)}" if value.is_integer() else f"{letter}{number}"
+
+
+def params(command: str) -> dict[str, float]:
+    """The numeric parameters of a command, e.g. {'X': 10.0, 'F': 3000.0} for 'G1 X10 F3000'."""
+    out: dict[str, float] = {}
+    body = command.split("*", 1)[0]
+    first = True
+    for match in _WORD.finditer(body):
+        if first:
+            first = False
+            continue
+        letter, number = match.group(1).upper(), match.group(2)
+        if number is not None:
+            out[letter] = float(number)
+    return out
+
+
+def is_long_command(command: str) -> bool:
+    """Whether a command may legitimately take minutes before its `ok` (homing, heating, waiting)."""
+    return command_word(command) in LONG_COMMANDS
