@@ -166,3 +166,18 @@ class InvalidJobStateError(JobError):
         self.job_id = job_id
         self.state = state
         self.action = action
+
+
+class FileInUseError(StoreError):
+    """A stored file cannot be deleted while a job that has not finished uses it."""
+
+    code = "file_in_use"
+
+    def __init__(self, file_id: int, name: str, job_ids: list[int]) -> None:
+        jobs = ", ".join(str(job_id) for job_id in job_ids)
+        super().__init__(
+            f"file {file_id} ({name!r}) is used by unfinished job(s) {jobs}; "
+            "cancel them or wait until they finish, then delete the file"
+        )
+        self.file_id = file_id
+        self.job_ids = job_ids
