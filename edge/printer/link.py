@@ -1,0 +1,613 @@
+"""The printer link: numbered lines, resends, flow control, timeouts and temperatures over serial."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+import time
+from collections import deque
+from dataclasses import asdict, dataclass, field
+
+from edge.config.schema import PrinterConfig
+from edge.core.component import Health
+from edge.core.errors import (
+    FirmwareHaltedError,
+    LinkError,
+    LinkTimeoutError,
+    PrinterDisconnectedError,
+    PrinterError,
+    PrinterNotReadyError,
+    ResendLoopError,
+)
+from edge.core.events import EventBus, FirmwareMessage, HostAction, LinkStateChanged, TemperatureReport
+from edge.core.tasks import TaskSupervisor
+from edge.printer import protocol as p
+from edge.printer.flow import FlowControl, FlowMode
+from edge.printer.gcode import command_word, frame, is_long_command
+from edge.printer.safety import SafetyFilter
+from edge.printer.transport import SerialTransport
+
+log = logging.getLogger("printedge.printer.link")
+
+MAX_PENDING = 64
+
+
+class LinkState(enum.StrEnum):
+    """Where the link is; only READY accepts commands."""
+
+    DISCONNECTED = "disconnected"
+    CONNECTING = "connecting"
+    HANDSHAKE = "handshake"
+    READY = "ready"
+    HALTED = "halted"
+    ERROR = "error"
+
+
+@dataclass(slots=True)
+class _Line:
+    number: int
+    command: str
+    data: bytes
+    long: bool
+    future: asyncio.Future[None] | None
+    sent_at: float = 0.0
+    sends: int = 0
+
+
+@dataclass(slots=True)
+class _Pending:
+    command: str
+    future: asyncio.Future[None]
+
+
+@dataclass
+class LinkStats:
+    """Counters that tell how healthy the link is."""
+
+    lines_acked: int = 0
+    bytes_acked: int = 0
+    transmissions: int = 0
+    retransmissions: int = 0
+    resend_requests: int = 0
+    stale_resends: int = 0
+    line_errors: int = 0
+    false_acks: int = 0
+    stray_oks: int = 0
+    unrecognized: int = 0
+    probes: int = 0
+    timeouts: int = 0
+    busy: int = 0
+    rtt_min_ms: float | None = None
+
+    def resend_ratio(self) -> float:
+        """Retransmitted lines per acknowledged line."""
+        return self.retransmissions / self.lines_acked if self.lines_acked else 0.0
+
+
+@dataclass
+class Firmware:
+    """What the firmware told us about itself."""
+
+    name: str = ""
+    fields: dict[str, str] = field(default_factory=dict)
+    capabilities: dict[str, bool] = field(default_factory=dict)
+    advanced_ok: bool = False
+
+
+class PrinterLink:
+    """Owns the serial port and the Marlin line protocol; every command to the printer goes through it."""
+
+    name = "printer"
+
+    def __init__(self, config: PrinterConfig, bus: EventBus, *, port: str | None = None) -> None:
+        self.config = config
+        self.port = port or config.port
+        self._bus = bus
+        self.safety = SafetyFilter(config.limits, config.max_line_length)
+        max_lines = config.max_inflight_lines if config.window == "auto" else int(config.window)
+        self.flow = FlowControl(
+            max_lines=max_lines,
+            rx_buffer_size=config.rx_buffer_size,
+            clean_lines_to_widen=config.clean_lines_to_widen,
+        )
+        self.state = LinkState.DISCONNECTED
+        self.detail = "not connected yet"
+        self.firmware = Firmware()
+        self.temperatures = p.Temperatures()
+        self.stats = LinkStats()
+        self.estop_at: float | None = None
+        self._transport = SerialTransport(self._on_line, self._on_lost)
+        self._tasks = TaskSupervisor("printer")
+        self._pending: deque[_Pending] = deque()
+        self._space = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._lost = asyncio.Event()
+        self._reset_requested = asyncio.Event()
+        self._lines: dict[int, _Line] = {}
+        self._oldest = 0
+        self._acked = 0
+        self._send_ptr = 1
+        self._next_number = 1
+        self._max_sent = 0
+        self._resend_counts: dict[int, int] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._last_progress = 0.0
+        self._probes_in_row = 0
+        self._suspect_lost_ok = False
+        self._rtt_min = 0.05
+        self._rtt_avg = 0.05
+        self._autoreport = False
+
+    # ---- component contract -------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Connect in the background, reconnecting with backoff."""
+        self._tasks.spawn("connection", self._maintain_connection)
+        self._tasks.spawn("temperatures", self._poll_temperatures, restart=True)
+
+    async def stop(self) -> None:
+        """Close the port and fail whatever was still waiting."""
+        await self._tasks.cancel_all()
+        await self.disconnect()
+
+    def status(self) -> dict[str, object]:
+        """JSON-ready snapshot."""
+        return {
+            "state": self.state.value,
+            "detail": self.detail,
+            "port": self._transport.port or self.port,
+            "firmware": self.firmware.name,
+            "capabilities": self.firmware.capabilities,
+            "advanced_ok": self.flow.advanced,
+            "flow_mode": self.flow.mode.value,
+            "in_flight": max(0, self._send_ptr - 1 - self._acked),
+            "pending": len(self._pending),
+            "temperatures": asdict(self.temperatures),
+            "stats": asdict(self.stats) | {"resend_ratio": round(self.stats.resend_ratio(), 4)},
+        }
+
+    def health(self) -> Health:
+        """Healthy when ready; halted, errored or disconnected links are not."""
+        return Health(self.state is LinkState.READY, f"{self.state.value}: {self.detail}")
+
+    # ---- public control surface ---------------------------------------------------------
+
+    async def connect(self) -> None:
+        """Open the port and handshake; raises a LinkError when that fails."""
+        await self.disconnect()
+        self._set_state(LinkState.CONNECTING, f"opening {self.port}")
+        self._lost.clear()
+        try:
+            await self._transport.open(self.port, self.config.baud)
+            await self._handshake()
+        except (PrinterError, OSError) as exc:
+            await self._transport.close()
+            self._fail_all(exc if isinstance(exc, PrinterError) else PrinterDisconnectedError(str(exc)))
+            self._set_state(LinkState.DISCONNECTED, str(exc))
+            raise
+        self._set_state(LinkState.READY, f"{self.firmware.name or 'firmware'} on {self._transport.port}")
+
+    async def disconnect(self) -> None:
+        """Close the port; pending and in-flight commands fail."""
+        self._cancel_timer()
+        await self._transport.close()
+        self._fail_all(PrinterDisconnectedError("link closed"))
+        if self.state not in (LinkState.HALTED, LinkState.ERROR):
+            self._set_state(LinkState.DISCONNECTED, "closed")
+
+    async def reset(self) -> None:
+        """Reconnect after an emergency stop or error (reopening the port resets most boards)."""
+        self._reset_requested.set()
+        if not self._tasks.running("connection"):
+            await self.connect()
+
+    async def submit(self, command: str, *, priority: bool = False) -> asyncio.Future[None]:
+        """Queue one command (safety-checked); the future resolves when the firmware acknowledged it."""
+        command = self.safety.check(command.strip())
+        while len(self._pending) >= MAX_PENDING:
+            self._require_ready()
+            self._space.clear()
+            await self._space.wait()
+        self._require_ready()
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        item = _Pending(command, future)
+        if priority:
+            self._pending.appendleft(item)
+        else:
+            self._pending.append(item)
+        self._idle.clear()
+        self._pump()
+        return future
+
+    async def send(self, command: str) -> None:
+        """Send one command and wait until it was acknowledged."""
+        await (await self.submit(command, priority=True))
+
+    async def wait_idle(self) -> None:
+        """Wait until nothing is queued or in flight."""
+        while self._pending or self._acked < self._next_number - 1:
+            self._require_ready()
+            self._idle.clear()
+            await self._idle.wait()
+
+    def clear_pending(self) -> int:
+        """Drop commands not yet sent (their futures are cancelled); returns how many."""
+        dropped = len(self._pending)
+        while self._pending:
+            self._pending.popleft().future.cancel()
+        self._space.set()
+        return dropped
+
+    def emergency_stop(self) -> None:
+        """Put M112 on the wire now, ahead of everything queued, and halt the link."""
+        self.estop_at = time.monotonic()
+        with contextlib.suppress(PrinterError):
+            self._transport.write(b"M112\n")
+        self._cancel_timer()
+        self._fail_all(FirmwareHaltedError("emergency stop: the printer was halted with M112"))
+        self._set_state(LinkState.HALTED, "emergency stop (M112); reset the printer to continue")
+
+    @property
+    def in_flight(self) -> int:
+        """Lines sent and not yet acknowledged."""
+        return max(0, self._send_ptr - 1 - self._acked)
+
+    # ---- connection management ------------------------------------------------------------
+
+    async def _maintain_connection(self) -> None:
+        backoff = 0.5
+        while True:
+            try:
+                await self.connect()
+                backoff = 0.5
+                await self._lost.wait()
+            except PrinterError as exc:
+                log.warning("printer link: %s", exc)
+            if self.state is LinkState.HALTED:
+                # A halted printer stays halted until a person asks for a reset.
+                self._reset_requested.clear()
+                await self._reset_requested.wait()
+                continue
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, self.config.reconnect_max_backoff_s)
+
+    async def _handshake(self) -> None:
+        self._set_state(LinkState.HANDSHAKE, "waiting for the firmware")
+        self.firmware = Firmware()
+        self.flow.advanced = False
+        attempts = 3
+        for attempt in range(attempts):
+            self._reset_numbering()
+            future = self._queue_internal("M110 N0")
+            try:
+                await asyncio.wait_for(asyncio.shield(future), self.config.handshake_timeout_s / attempts)
+                break
+            except TimeoutError:
+                if attempt == attempts - 1:
+                    raise LinkTimeoutError(
+                        f"no answer to M110 from {self._transport.port} within "
+                        f"{self.config.handshake_timeout_s:g} s: is it a printer, and is the baud rate "
+                        f"{self.config.baud} right?"
+                    ) from None
+        await asyncio.wait_for(self._queue_internal("M115"), self.config.handshake_timeout_s)
+        self._autoreport = self.firmware.capabilities.get("AUTOREPORT_TEMP", False)
+        if self._autoreport:
+            interval = max(1, round(self.config.temperature_interval_s))
+            await asyncio.wait_for(self._queue_internal(f"M155 S{interval}"), self.config.handshake_timeout_s)
+
+    def _reset_numbering(self) -> None:
+        self._fail_all(PrinterDisconnectedError("link restarted"))
+        self._lines.clear()
+        self._resend_counts.clear()
+        self._oldest = 0
+        self._acked = -1
+        self._send_ptr = 0
+        self._next_number = 0
+        self._max_sent = -1
+
+    def _queue_internal(self, command: str) -> asyncio.Future[None]:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append(_Pending(command, future))
+        self._pump()
+        return future
+
+    async def _poll_temperatures(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.temperature_interval_s)
+            if self.state is LinkState.READY and not self._autoreport:
+                if not any(item.command == "M105" for item in self._pending):
+                    with contextlib.suppress(PrinterError):
+                        await self.submit("M105", priority=True)
+
+    # ---- sending ------------------------------------------------------------------------
+
+    def _pump(self) -> None:
+        if self.state not in (LinkState.READY, LinkState.HANDSHAKE) or not self._transport.is_open:
+            return
+        out: list[bytes] = []
+        now = time.monotonic()
+        while True:
+            if self._send_ptr < self._next_number:
+                line = self._lines[self._send_ptr]
+            elif self._pending:
+                if not self.flow.may_send(self._acked, self._send_ptr, self._size_of, 0):
+                    break
+                item = self._pending.popleft()
+                number = self._next_number
+                line = _Line(number, item.command, frame(number, item.command), is_long_command(item.command), item.future)
+                self._lines[number] = line
+                self._next_number += 1
+                self._space.set()
+            else:
+                break
+            if not self.flow.may_send(self._acked, self._send_ptr, self._size_of, len(line.data)):
+                break
+            out.append(line.data)
+            line.sent_at = now
+            line.sends += 1
+            self.stats.transmissions += 1
+            if line.sends > 1:
+                self.stats.retransmissions += 1
+            self._send_ptr += 1
+            self._max_sent = max(self._max_sent, line.number)
+        if out:
+            try:
+                self._transport.write(b"".join(out))
+            except PrinterDisconnectedError:
+                return
+            self._arm_timer()
+
+    def _size_of(self, number: int) -> int:
+        return len(self._lines[number].data)
+
+    # ---- receiving ----------------------------------------------------------------------
+
+    def _on_line(self, raw: bytes, at: float) -> None:
+        text = raw.decode("ascii", "replace")
+        if not text.strip():
+            return
+        reply = p.parse_reply(text)
+        if isinstance(reply, p.Ok):
+            self._on_ok(reply, at)
+        elif isinstance(reply, p.Resend):
+            self._on_resend(reply.number, at)
+        elif isinstance(reply, p.FirmwareError):
+            self._on_error(reply)
+        elif isinstance(reply, p.TemperatureLine):
+            self._update_temperatures(reply.temperatures)
+        elif isinstance(reply, p.Busy):
+            self.stats.busy += 1
+            self._last_progress = at
+        elif isinstance(reply, p.Wait):
+            if self.in_flight and at - self._lines[self._acked + 1].sent_at > 1.0:
+                self._probe("firmware says wait while a line is unanswered")
+        elif isinstance(reply, p.Start):
+            self._on_firmware_restart()
+        elif isinstance(reply, p.Action):
+            self._bus.publish(HostAction(action=reply.name))
+        elif isinstance(reply, p.FirmwareInfo):
+            self.firmware.fields = reply.fields
+            self.firmware.name = reply.fields.get("FIRMWARE_NAME", "")
+        elif isinstance(reply, p.Capability):
+            self.firmware.capabilities[reply.name] = reply.enabled
+        elif isinstance(reply, p.Echo):
+            if reply.unknown_command:
+                self._bus.publish(FirmwareMessage(level="warning", text=reply.text))
+        else:
+            self.stats.unrecognized += 1
+            if self.in_flight and self.flow.mode is FlowMode.PING_PONG:
+                # Possibly a corrupted ok: probe soon instead of waiting for the full timeout.
+                self._suspect_lost_ok = True
+        self._arm_timer()
+
+    def _on_ok(self, ok: p.Ok, at: float) -> None:
+        if ok.temperatures is not None:
+            self._update_temperatures(ok.temperatures)
+        if ok.number is not None:
+            self.flow.advanced = self.firmware.advanced_ok = True
+            n = ok.number
+            if self._acked < n <= self._max_sent:
+                self.flow.note_advanced_ok(n, ok.queue_free)
+                self._ack_upto(n, at)
+            else:
+                self.stats.stray_oks += 1
+            return
+        if not self.in_flight:
+            self.stats.stray_oks += 1
+            return
+        oldest = self._lines[self._acked + 1]
+        if at - oldest.sent_at < self._stale_window():
+            # Too soon to answer the latest transmission: it belongs to an earlier line or a resend.
+            self.stats.stray_oks += 1
+            return
+        if self.flow.advanced and not (ok.temperatures and command_word(oldest.command) == "M105"):
+            self.stats.stray_oks += 1
+            return
+        self._ack_upto(self._acked + 1, at)
+
+    def _ack_upto(self, n: int, at: float) -> None:
+        old = self._acked
+        self._last_progress = at
+        for number in range(old + 1, n + 1):
+            line = self._lines[number]
+            if line.future is not None and not line.future.done():
+                line.future.set_result(None)
+            self.stats.bytes_acked += len(line.data)
+        last = self._lines[n]
+        if last.sends == 1 and last.sent_at:
+            rtt = at - last.sent_at
+            if rtt > 0:
+                self._rtt_min = min(self._rtt_min, rtt)
+                self._rtt_avg = 0.9 * self._rtt_avg + 0.1 * rtt
+                self.stats.rtt_min_ms = round(self._rtt_min * 1000, 3)
+        self.stats.lines_acked += n - old
+        self._acked = n
+        self._send_ptr = max(self._send_ptr, n + 1)
+        self._probes_in_row = 0
+        self._suspect_lost_ok = False
+        self._resend_counts.clear()
+        self.flow.note_clean(n - old)
+        self._evict()
+        if not self._pending and self._acked >= self._next_number - 1:
+            self._idle.set()
+        self._pump()
+
+    def _on_resend(self, m: int, at: float) -> None:
+        self.stats.resend_requests += 1
+        self._last_progress = at
+        self.flow.fall_back()
+        if m > self._max_sent + 1 or m < 0:
+            log.warning("firmware asked for line %d, which was never sent (last sent %d); ignored", m, self._max_sent)
+            return
+        if m < self._oldest:
+            self._fatal(ResendLoopError(f"firmware asked for line {m}, older than the {len(self._lines)} lines kept"))
+            return
+        if m - 1 > self._acked:
+            self._ack_upto(m - 1, at)
+        elif m - 1 < self._acked:
+            self.stats.false_acks += self._acked - (m - 1)
+            self._acked = m - 1
+        if m > self._max_sent:
+            return
+        if at - self._lines[m].sent_at < self._stale_window():
+            self.stats.stale_resends += 1
+            return
+        count = self._resend_counts.get(m, 0) + 1
+        self._resend_counts[m] = count
+        if count > self.config.resend_loop_limit:
+            self._fatal(ResendLoopError(f"firmware asked for line {m} {count} times in a row: the link is too noisy"))
+            return
+        self._send_ptr = m
+        self._pump()
+
+    def _on_error(self, error: p.FirmwareError) -> None:
+        if error.fatal:
+            self._fatal(FirmwareHaltedError(f"firmware halted: {error.text}"))
+            return
+        if error.line_error:
+            self.stats.line_errors += 1
+            self.flow.fall_back()
+            return
+        self._bus.publish(FirmwareMessage(level="error", text=error.text))
+
+    def _on_firmware_restart(self) -> None:
+        if self.state is LinkState.READY:
+            log.warning("firmware restarted unexpectedly; reconnecting")
+            self._fail_all(PrinterDisconnectedError("the firmware restarted (reset or power loss)"))
+            self._set_state(LinkState.DISCONNECTED, "firmware restarted")
+            self._lost.set()
+
+    def _update_temperatures(self, t: p.Temperatures) -> None:
+        cur = self.temperatures
+        self.temperatures = p.Temperatures(
+            hotend=t.hotend if t.hotend is not None else cur.hotend,
+            hotend_target=t.hotend_target if t.hotend_target is not None else cur.hotend_target,
+            bed=t.bed if t.bed is not None else cur.bed,
+            bed_target=t.bed_target if t.bed_target is not None else cur.bed_target,
+        )
+        n = self.temperatures
+        self._bus.publish(
+            TemperatureReport(
+                hotend=n.hotend or 0.0, hotend_target=n.hotend_target or 0.0, bed=n.bed or 0.0, bed_target=n.bed_target or 0.0
+            )
+        )
+
+    # ---- timeouts -----------------------------------------------------------------------
+
+    def _stale_window(self) -> float:
+        return 0.5 * self._rtt_min
+
+    def _arm_timer(self) -> None:
+        self._cancel_timer()
+        if not self.in_flight or self.state not in (LinkState.READY, LinkState.HANDSHAKE):
+            return
+        loop = asyncio.get_running_loop()
+        if self._suspect_lost_ok:
+            delay = max(0.005, 4 * self._rtt_avg)
+        elif any(self._lines[n].long for n in range(self._acked + 1, self._send_ptr)):
+            delay = self.config.long_command_timeout_s
+        else:
+            delay = self.config.command_timeout_s
+        self._timer = loop.call_at(max(self._last_progress, self._lines[self._send_ptr - 1].sent_at) + delay, self._on_timeout)
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _on_timeout(self) -> None:
+        self._timer = None
+        if not self.in_flight:
+            return
+        if not self._suspect_lost_ok:
+            self.stats.timeouts += 1
+        self._probes_in_row += 1
+        if self._probes_in_row > self.config.probe_attempts:
+            self._fatal(
+                LinkTimeoutError(
+                    f"printer stopped answering: line {self._acked + 1} unacknowledged after "
+                    f"{self._probes_in_row - 1} probes"
+                )
+            )
+            return
+        self._probe("no answer" if not self._suspect_lost_ok else "garbled answer")
+
+    def _probe(self, why: str) -> None:
+        log.debug("probing line %d: %s", self._acked + 1, why)
+        self.stats.probes += 1
+        self._suspect_lost_ok = False
+        self.flow.fall_back()
+        self._send_ptr = self._acked + 1
+        self._pump()
+
+    # ---- failure ------------------------------------------------------------------------
+
+    def _fatal(self, error: LinkError) -> None:
+        log.error("%s", error)
+        self._cancel_timer()
+        self._fail_all(error)
+        state = LinkState.HALTED if isinstance(error, FirmwareHaltedError) else LinkState.ERROR
+        self._set_state(state, error.message)
+        self._bus.publish(FirmwareMessage(level="error", text=error.message))
+        self._lost.set()
+
+    def _on_lost(self, exc: Exception | None) -> None:
+        self._cancel_timer()
+        reason = f"serial port {self._transport.port or self.port} lost" + (f": {exc}" if exc else "")
+        self._fail_all(PrinterDisconnectedError(reason))
+        if self.state not in (LinkState.HALTED, LinkState.ERROR):
+            self._set_state(LinkState.DISCONNECTED, reason)
+        self._lost.set()
+
+    def _fail_all(self, error: Exception) -> None:
+        for line in self._lines.values():
+            if line.future is not None and not line.future.done():
+                line.future.set_exception(error)
+                line.future.exception()  # mark retrieved: nobody may be waiting
+        while self._pending:
+            item = self._pending.popleft()
+            if not item.future.done():
+                item.future.set_exception(error)
+                item.future.exception()
+        self._acked = self._send_ptr - 1
+        self._space.set()
+        self._idle.set()
+
+    def _require_ready(self) -> None:
+        if self.state is not LinkState.READY:
+            raise PrinterNotReadyError(f"printer is {self.state.value}: {self.detail}")
+
+    def _evict(self) -> None:
+        keep_from = self._acked - self.config.history_size
+        while self._oldest < keep_from:
+            self._lines.pop(self._oldest, None)
+            self._oldest += 1
+
+    def _set_state(self, state: LinkState, detail: str) -> None:
+        changed = state is not self.state or detail != self.detail
+        self.state, self.detail = state, detail
+        if changed:
+            log.info("printer link %s: %s", state.value, detail)
+            self._bus.publish(LinkStateChanged(state=state.value, detail=detail))

@@ -1,0 +1,120 @@
+"""Serial transport over pyserial-asyncio-fast: opens ports off the loop, splits lines, reports loss."""
+
+from __future__ import annotations
+
+import asyncio
+import glob
+import logging
+import os
+import time
+from collections.abc import Callable
+
+import serial
+import serial_asyncio_fast
+from serial.tools import list_ports
+
+from edge.core.errors import PortNotFoundError, PrinterDisconnectedError
+
+log = logging.getLogger("printedge.printer.transport")
+
+LineHandler = Callable[[bytes, float], None]
+LostHandler = Callable[[Exception | None], None]
+
+
+def candidate_ports() -> list[str]:
+    """Serial ports that could be a printer, most likely first (by-id links, then ttyACM, ttyUSB)."""
+    found: list[str] = sorted(glob.glob("/dev/serial/by-id/*"))
+    devices = sorted(p.device for p in list_ports.comports())
+    found += [d for d in devices if "ttyACM" in d] + [d for d in devices if "ttyUSB" in d]
+    seen: set[str] = set()
+    unique: list[str] = []
+    for port in found:
+        real = os.path.realpath(port)
+        if real not in seen:
+            seen.add(real)
+            unique.append(port)
+    return unique
+
+
+class _LineProtocol(asyncio.Protocol):
+    def __init__(self, on_line: LineHandler, on_lost: LostHandler) -> None:
+        self._on_line = on_line
+        self._on_lost = on_lost
+        self._buffer = b""
+
+    def data_received(self, data: bytes) -> None:
+        now = time.monotonic()
+        buffer = self._buffer + data
+        start = 0
+        while True:
+            end = buffer.find(b"\n", start)
+            if end < 0:
+                break
+            self._on_line(buffer[start:end].rstrip(b"\r"), now)
+            start = end + 1
+        self._buffer = buffer[start:]
+        if len(self._buffer) > 4096:
+            # A line this long is noise; hand it over so the link can count it.
+            self._on_line(self._buffer, now)
+            self._buffer = b""
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._on_lost(exc)
+
+
+class SerialTransport:
+    """One open serial port: write bytes now, get complete lines through a callback."""
+
+    def __init__(self, on_line: LineHandler, on_lost: LostHandler) -> None:
+        self._on_line = on_line
+        self._on_lost = on_lost
+        self._transport: asyncio.Transport | None = None
+        self.port = ""
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the port is open and usable."""
+        return self._transport is not None and not self._transport.is_closing()
+
+    async def open(self, port: str, baud: int) -> None:
+        """Open the port (in a thread: opening can block) and start reading."""
+        if port == "auto":
+            ports = candidate_ports()
+            if not ports:
+                raise PortNotFoundError("auto", "no USB serial port found (looked for ttyACM*, ttyUSB*)")
+            port = ports[0]
+        if not os.path.exists(port):
+            raise PortNotFoundError(port, "no such device")
+        try:
+            instance = await asyncio.to_thread(serial.Serial, port, baud, timeout=0, write_timeout=0)
+        except (serial.SerialException, OSError, ValueError) as exc:
+            raise PortNotFoundError(port, str(exc)) from None
+        loop = asyncio.get_running_loop()
+        protocol = _LineProtocol(self._on_line, self._lost)
+        transport, _ = await serial_asyncio_fast.connection_for_serial(loop, lambda: protocol, instance)
+        self._transport = transport
+        self.port = port
+        log.info("opened %s at %d baud", port, baud)
+
+    def write(self, data: bytes) -> None:
+        """Queue bytes for the wire without blocking."""
+        if self._transport is None or self._transport.is_closing():
+            raise PrinterDisconnectedError(f"serial port {self.port or '(none)'} is not open")
+        self._transport.write(data)
+
+    def write_buffer_size(self) -> int:
+        """Bytes accepted but not yet handed to the OS."""
+        return self._transport.get_write_buffer_size() if self._transport else 0
+
+    async def close(self) -> None:
+        """Close the port."""
+        transport, self._transport = self._transport, None
+        if transport is not None:
+            transport.abort()
+            await asyncio.sleep(0)
+
+    def _lost(self, exc: Exception | None) -> None:
+        was_open = self._transport is not None
+        self._transport = None
+        if was_open:
+            self._on_lost(exc)
