@@ -1,0 +1,44 @@
+# PrintEdge developer commands. `make run` and `make test` are all a newcomer needs.
+SHELL := /bin/bash
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+DATA_DIR ?= $(CURDIR)/data
+APT_PACKAGES := python3-venv python3-dev
+
+.PHONY: run test lint bench clean system-deps venv
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@$(MAKE) --no-print-directory system-deps
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+system-deps:
+	@if ! $(PYTHON) -c 'import venv, ensurepip' >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES); \
+	  else \
+	    echo "PrintEdge needs these Debian packages: sudo apt-get install $(APT_PACKAGES)"; exit 1; \
+	  fi; \
+	fi
+
+run: venv
+	PRINTEDGE_DEVICE__DATA_DIR=$(DATA_DIR) $(BIN)/printedge run
+
+test: venv
+	$(BIN)/pytest -q
+
+lint: venv
+	$(BIN)/ruff check edge cloud_sync tests bench
+	$(BIN)/ruff format --check edge cloud_sync tests bench
+	$(BIN)/mypy
+
+bench: venv
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) $(DATA_DIR) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,154 @@
+"""Builds the components from config, starts them in order, stops them in reverse, tells systemd."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import time
+from pathlib import Path
+
+from edge.config.schema import AppConfig
+from edge.core.component import Component, Health
+from edge.core.errors import PrintEdgeError
+from edge.core.events import EventBus
+from edge.jobs.manager import JobManager
+from edge.printer.link import PrinterLink
+from edge.printer.simulator import SimulatorSettings, VirtualPrinter
+from edge.services import Services
+from edge.store.db import Database
+from edge.store.files import FileStore
+from edge.store.jobs import JobRepository
+from edge.web.server import WebServer
+
+log = logging.getLogger("printedge.app")
+
+
+def notify_systemd(message: str) -> None:
+    """Send an sd_notify message when running under systemd (Type=notify); otherwise do nothing."""
+    address = os.environ.get("NOTIFY_SOCKET")
+    if not address:
+        return
+    if address.startswith("@"):
+        address = "\0" + address[1:]
+    with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.connect(address)
+        sock.sendall(message.encode())
+
+
+class _VirtualPrinterComponent:
+    """Runs the built-in simulator as the printer when printer.port is 'virtual'."""
+
+    name = "virtual_printer"
+
+    def __init__(self, printer: VirtualPrinter, link_path: Path) -> None:
+        self.printer = printer
+        self.link_path = link_path
+
+    async def start(self) -> None:
+        await self.printer.start(self.link_path)
+
+    async def stop(self) -> None:
+        await self.printer.stop()
+
+    def status(self) -> dict[str, object]:
+        return {"port": str(self.link_path)}
+
+    def health(self) -> Health:
+        return Health(True, f"virtual printer on {self.link_path}")
+
+
+class Appliance:
+    """The whole appliance process."""
+
+    def __init__(self, config: AppConfig) -> None:
+        self.config = config
+        data_dir = Path(config.device.data_dir).expanduser()
+        self.data_dir = data_dir
+        bus = EventBus()
+        db = Database(data_dir / "printedge.db")
+        files = FileStore(
+            db, data_dir / "files", config.printer.max_line_length, config.api.max_upload_mb * 1024 * 1024
+        )
+        jobs = JobRepository(db)
+        simulator: VirtualPrinter | None = None
+        port = config.printer.port
+        if port == "virtual":
+            simulator = VirtualPrinter(SimulatorSettings.from_config(config.simulator))
+            port = str(data_dir / "virtual-printer")
+        link = PrinterLink(config.printer, bus, port=port)
+        manager = JobManager(link, bus, files, jobs, config.jobs)
+        self.services = Services(
+            config=config, bus=bus, db=db, files=files, jobs=jobs, link=link, manager=manager,
+            simulator=simulator, started_at=time.time(),
+        )
+        self.services.health = self.health
+        self.web = WebServer(self.services)
+        self.components: list[Component] = []
+        if simulator is not None:
+            self.components.append(_VirtualPrinterComponent(simulator, Path(port)))
+        self.components += [db, link, manager, self.web]
+        self.failed: dict[str, str] = {}
+        self._stop = asyncio.Event()
+
+    async def start(self) -> None:
+        """Start every component in order; one that fails is reported and the rest keep going."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        for component in self.components:
+            try:
+                await component.start()
+            except (PrintEdgeError, OSError) as exc:
+                self.failed[component.name] = str(exc)
+                log.error("component %s failed to start: %s", component.name, exc)
+        if "store" not in self.failed:
+            await self.services.files.reconcile()
+        notify_systemd("READY=1")
+
+    async def stop(self) -> None:
+        """Stop components in reverse order."""
+        notify_systemd("STOPPING=1")
+        for component in reversed(self.components):
+            if component.name in self.failed:
+                continue
+            try:
+                await component.stop()
+            except (PrintEdgeError, OSError) as exc:
+                log.error("component %s failed to stop cleanly: %s", component.name, exc)
+
+    def health(self) -> dict[str, object]:
+        """Health of every component."""
+        report: dict[str, object] = {}
+        for component in self.components:
+            if component.name in self.failed:
+                report[component.name] = Health(False, f"failed to start: {self.failed[component.name]}").to_dict()
+            else:
+                report[component.name] = component.health().to_dict()
+        return report
+
+    def request_stop(self) -> None:
+        """Ask run() to stop (signal handlers call this)."""
+        self._stop.set()
+
+    async def run(self) -> None:
+        """Start, serve until SIGTERM/SIGINT, stop gracefully."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.request_stop)
+        await self.start()
+        watchdog = asyncio.create_task(self._watchdog(), name="app.watchdog")
+        try:
+            await self._stop.wait()
+        finally:
+            watchdog.cancel()
+            await self.stop()
+
+    async def _watchdog(self) -> None:
+        usec = int(os.environ.get("WATCHDOG_USEC", "0") or 0)
+        if not usec:
+            return
+        while True:
+            notify_systemd("WATCHDOG=1")
+            await asyncio.sleep(usec / 2_000_000)
