@@ -82,8 +82,15 @@ class Appliance:
         link = PrinterLink(config.printer, bus, port=port)
         manager = JobManager(link, bus, files, jobs, config.jobs)
         self.services = Services(
-            config=config, bus=bus, db=db, files=files, jobs=jobs, link=link, manager=manager,
-            simulator=simulator, started_at=time.time(),
+            config=config,
+            bus=bus,
+            db=db,
+            files=files,
+            jobs=jobs,
+            link=link,
+            manager=manager,
+            simulator=simulator,
+            started_at=time.time(),
         )
         self.services.health = self.health
         self.web = WebServer(self.services)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import logging
 import os
@@ -54,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--time-scale", type=float, default=1.0, help="multiplies move/heat durations")
     sim.add_argument("--seed", type=int, default=None)
     sim.add_argument("--executed-log", type=Path, help="write every executed line to this file")
+    sim.add_argument("--stats-file", type=Path, help="write statistics as JSON here on exit")
     sim.set_defaults(handler=_cmd_simulate)
 
     pr = sub.add_parser("print", help="stream one G-code file to a printer without the service")
@@ -121,8 +123,10 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        stats = await serve(settings, args.link, stop)
-        print(json.dumps(vars(stats) if hasattr(stats, "__dict__") else str(stats), default=str), file=sys.stderr)
+        stats = json.dumps(dataclasses.asdict(await serve(settings, args.link, stop)))
+        if args.stats_file:
+            args.stats_file.write_text(stats + "\n")
+        print(stats)
 
     asyncio.run(go())
     return 0
@@ -168,14 +172,18 @@ def _cmd_status(args: argparse.Namespace) -> int:
     print(f"printer: {printer.get('state')} ({printer.get('detail')})")
     temps = printer.get("temperatures") or {}
     if isinstance(temps, dict):
-        print(f"hotend {temps.get('hotend')} / {temps.get('hotend_target')} °C, bed {temps.get('bed')} / {temps.get('bed_target')} °C")
+        print(
+            f"hotend {temps.get('hotend')} / {temps.get('hotend_target')} °C, bed {temps.get('bed')} / {temps.get('bed_target')} °C"
+        )
     current = jobs.get("current")
     progress = jobs.get("progress")
     if isinstance(current, dict) and isinstance(progress, dict):
         total = progress.get("bytes_total") or 0
         done = progress.get("bytes_done") or 0
         pct = 100.0 * float(str(done)) / float(str(total)) if total else 0.0
-        print(f"job {current.get('id')} {current.get('file_name')}: {current.get('state')} {pct:.1f}% layer {progress.get('layer')}")
+        print(
+            f"job {current.get('id')} {current.get('file_name')}: {current.get('state')} {pct:.1f}% layer {progress.get('layer')}"
+        )
     else:
         print("no job running" + (" (waiting for the bed to be cleared)" if jobs.get("awaiting_bed_clear") else ""))
     return 0

@@ -10,29 +10,10 @@ from pathlib import Path
 from edge.config.schema import AppConfig
 from edge.core.errors import PrintEdgeError
 from edge.core.events import EventBus, JobProgress
-from edge.jobs.model import JobState, RecoveryPoint
+from edge.jobs.model import JobState
 from edge.printer.analysis import analyse
 from edge.printer.link import PrinterLink
-from edge.printer.runner import JobRunner
-
-
-class _TerminalSink:
-    """Keeps the job's record in memory: `printedge print` has no database."""
-
-    def __init__(self) -> None:
-        self.detail = ""
-
-    async def update_state(self, job_id: int, state: JobState, detail: str = "") -> None:
-        self.detail = detail
-
-    async def update_progress(self, job_id: int, lines_done: int, bytes_done: int, layer: int) -> None:
-        return None
-
-    async def save_recovery(self, point: RecoveryPoint) -> None:
-        return None
-
-    async def add_event(self, job_id: int, kind: str, detail: str = "") -> None:
-        return None
+from edge.printer.runner import JobRunner, MemoryJobSink
 
 
 def _bar(progress: JobProgress, started: float) -> str:
@@ -47,7 +28,7 @@ def _bar(progress: JobProgress, started: float) -> str:
 
 async def print_file(path: Path, port: str, config: AppConfig) -> int:
     """Print the file; 0 only when every line was acknowledged."""
-    if not path.is_file():
+    if not await asyncio.to_thread(path.is_file):
         print(f"printedge: {path} is not a file", file=sys.stderr)
         return 2
     try:
@@ -62,7 +43,7 @@ async def print_file(path: Path, port: str, config: AppConfig) -> int:
     except PrintEdgeError as exc:
         print(f"printedge: {exc.message}", file=sys.stderr)
         return 1
-    sink = _TerminalSink()
+    sink = MemoryJobSink()
     runner = JobRunner(link, bus, sink, config.jobs)
     progress = bus.subscribe(JobProgress, maxsize=4)
     started = time.monotonic()

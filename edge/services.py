@@ -28,4 +28,4 @@ class Services:
     manager: JobManager
     simulator: VirtualPrinter | None
     started_at: float
-    health: Callable[[], dict[str, object]] = field(default=lambda: {})
+    health: Callable[[], dict[str, object]] = field(default=dict)

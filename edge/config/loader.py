@@ -129,9 +129,8 @@ def _check_bounds(value: float, where: str, meta: Mapping[str, Any]) -> None:
 
 
 def _check_special(text: str, where: str) -> None:
-    if where == "printer.window" and text != "auto":
-        if not text.isdigit() or not 1 <= int(text) <= 256:
-            raise ConfigError(where, text, "must be 'auto' or a number of lines from 1 to 256")
+    if where == "printer.window" and text != "auto" and (not text.isdigit() or not 1 <= int(text) <= 256):
+        raise ConfigError(where, text, "must be 'auto' or a number of lines from 1 to 256")
 
 
 def to_dict(config: object) -> dict[str, Any]:

@@ -50,7 +50,7 @@ class TaskSupervisor:
             await factory()
         except asyncio.CancelledError:
             raise
-        except Exception:
+        except Exception:  # noqa: BLE001 - a supervisor must log whatever killed its task
             self.crashes[name] = self.crashes.get(name, 0) + 1
             self._log.exception("task %s.%s crashed", self._owner, name)
 
@@ -62,7 +62,7 @@ class TaskSupervisor:
                 return
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception:  # noqa: BLE001 - a supervisor must log whatever killed its task
                 self.crashes[name] = self.crashes.get(name, 0) + 1
                 self._log.exception("task %s.%s crashed; restarting in %.1f s", self._owner, name, backoff)
             await asyncio.sleep(backoff)

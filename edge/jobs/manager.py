@@ -60,7 +60,7 @@ class JobManager:
         if runner is not None and runner.state is JobState.PRINTING and self.link.state is LinkState.READY:
             runner.request_pause()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._until_parked(runner), STOP_PAUSE_TIMEOUT_S)
+                await asyncio.wait_for(runner.parked.wait(), STOP_PAUSE_TIMEOUT_S)
         await self._tasks.cancel_all()
 
     def status(self) -> dict[str, object]:
@@ -197,7 +197,3 @@ class JobManager:
             runner.request_resume()
         elif action == "cancel":
             runner.request_cancel()
-
-    async def _until_parked(self, runner: JobRunner) -> None:
-        while runner.state is JobState.PRINTING:
-            await asyncio.sleep(0.05)

@@ -316,10 +316,10 @@ class PrinterLink:
     async def _poll_temperatures(self) -> None:
         while True:
             await asyncio.sleep(self.config.temperature_interval_s)
-            if self.state is LinkState.READY and not self._autoreport:
-                if not any(item.command == "M105" for item in self._pending):
-                    with contextlib.suppress(PrinterError):
-                        await self.submit("M105", priority=True)
+            busy = any(item.command == "M105" for item in self._pending)
+            if self.state is LinkState.READY and not self._autoreport and not busy:
+                with contextlib.suppress(PrinterError):
+                    await self.submit("M105", priority=True)
 
     # ---- sending ------------------------------------------------------------------------
 
@@ -336,7 +336,9 @@ class PrinterLink:
                     break
                 item = self._pending.popleft()
                 number = self._next_number
-                line = _Line(number, item.command, frame(number, item.command), is_long_command(item.command), item.future)
+                line = _Line(
+                    number, item.command, frame(number, item.command), is_long_command(item.command), item.future
+                )
                 self._lines[number] = line
                 self._next_number += 1
                 self._space.set()
@@ -510,7 +512,10 @@ class PrinterLink:
         n = self.temperatures
         self._bus.publish(
             TemperatureReport(
-                hotend=n.hotend or 0.0, hotend_target=n.hotend_target or 0.0, bed=n.bed or 0.0, bed_target=n.bed_target or 0.0
+                hotend=n.hotend or 0.0,
+                hotend_target=n.hotend_target or 0.0,
+                bed=n.bed or 0.0,
+                bed_target=n.bed_target or 0.0,
             )
         )
 
@@ -530,7 +535,9 @@ class PrinterLink:
             delay = self.config.long_command_timeout_s
         else:
             delay = self.config.command_timeout_s
-        self._timer = loop.call_at(max(self._last_progress, self._lines[self._send_ptr - 1].sent_at) + delay, self._on_timeout)
+        self._timer = loop.call_at(
+            max(self._last_progress, self._lines[self._send_ptr - 1].sent_at) + delay, self._on_timeout
+        )
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:

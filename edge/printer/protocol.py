@@ -165,7 +165,7 @@ def parse_reply(raw: str) -> Reply:
         fatal = line.startswith("!!") or "halted" in low or "kill" in low
         line_error = any(s in low for s in ("checksum", "line number", "no checksum", "last line"))
         return FirmwareError(text=text, fatal=fatal, line_error=line_error)
-    if low.startswith("//action:") or low.startswith("// action:"):
+    if low.startswith(("//action:", "// action:")):
         body = line.split(":", 1)[1].strip()
         name, _, args = body.partition(" ")
         return Action(name=name.lower(), args=args.strip())

@@ -42,6 +42,31 @@ class JobSink(Protocol):
         """Append to the job's history."""
 
 
+class MemoryJobSink:
+    """Keeps a job's record in memory, for printing without a database (`printedge print`, benchmarks)."""
+
+    def __init__(self) -> None:
+        self.state = JobState.QUEUED
+        self.detail = ""
+        self.recovery: RecoveryPoint | None = None
+        self.events: list[tuple[str, str]] = []
+
+    async def update_state(self, job_id: int, state: JobState, detail: str = "") -> None:
+        """Remember the state."""
+        self.state, self.detail = state, detail
+
+    async def update_progress(self, job_id: int, lines_done: int, bytes_done: int, layer: int) -> None:
+        """Progress lives in the runner; nothing to keep."""
+
+    async def save_recovery(self, point: RecoveryPoint) -> None:
+        """Remember the latest point."""
+        self.recovery = point
+
+    async def add_event(self, job_id: int, kind: str, detail: str = "") -> None:
+        """Remember the event."""
+        self.events.append((kind, detail))
+
+
 @dataclass(slots=True)
 class _LineMeta:
     index: int
@@ -107,6 +132,7 @@ class JobRunner:
         self._save_task: asyncio.Task[None] | None = None
         self._save_again = False
         self._parked: MachineState | None = None
+        self.parked = asyncio.Event()
 
     # ---- control ------------------------------------------------------------------------
 
@@ -175,7 +201,7 @@ class JobRunner:
         """Print the file; returns the job's final state (completed, cancelled, interrupted or failed)."""
         self.job_id = job_id
         self.lines_total = lines_total
-        self.bytes_total = path.stat().st_size
+        self.bytes_total = (await asyncio.to_thread(path.stat)).st_size
         self.estimated_time_s = estimated_time_s
         self._started = time.monotonic()
         await self._set_state(JobState.PRINTING, "resuming after an interruption" if resume else "started")
@@ -271,11 +297,18 @@ class JobRunner:
         await self.link.wait_idle()
         self._parked = MachineState(**vars(self.machine))
         c = self.config
-        script = ["M83", f"G1 E-{c.park_retract_mm:g} F2400", "G91", f"G1 Z{c.park_lift_mm:g} F600", "G90",
-                  f"G1 X{c.park_x:g} Y{c.park_y:g} F{c.park_feedrate:g}"]
+        script = [
+            "M83",
+            f"G1 E-{c.park_retract_mm:g} F2400",
+            "G91",
+            f"G1 Z{c.park_lift_mm:g} F600",
+            "G90",
+            f"G1 X{c.park_x:g} Y{c.park_y:g} F{c.park_feedrate:g}",
+        ]
         for command in script:
             await self.link.send(command)
         self._paused_since = time.monotonic()
+        self.parked.set()
         await self._flush_recovery()
         await self._set_state(JobState.PAUSED, f"paused at line {self.last_index + 1}, layer {self.layer}")
 
@@ -295,6 +328,7 @@ class JobRunner:
         for command in script:
             await self.link.send(command)
         self.machine = parked
+        self.parked.clear()
         if self._paused_since is not None:
             self._paused_total += time.monotonic() - self._paused_since
             self._paused_since = None

@@ -83,7 +83,7 @@ class SerialTransport:
             if not ports:
                 raise PortNotFoundError("auto", "no USB serial port found (looked for ttyACM*, ttyUSB*)")
             port = ports[0]
-        if not os.path.exists(port):
+        if not await asyncio.to_thread(os.path.exists, port):
             raise PortNotFoundError(port, "no such device")
         try:
             instance = await asyncio.to_thread(serial.Serial, port, baud, timeout=0, write_timeout=0)

@@ -64,12 +64,12 @@ def test_bool_is_not_a_number() -> None:
 
 def test_window_must_be_auto_or_a_line_count() -> None:
     assert load_config(env={"PRINTEDGE_PRINTER__WINDOW": "8"}).printer.window == "8"
-    with pytest.raises(ConfigError, match="printer.window"):
+    with pytest.raises(ConfigError, match=r"printer\.window"):
         load_config(env={"PRINTEDGE_PRINTER__WINDOW": "wide"})
 
 
 def test_unknown_environment_section_is_an_error() -> None:
-    with pytest.raises(ConfigError, match="printr"):
+    with pytest.raises(ConfigError, match=r"printr"):
         load_config(env={"PRINTEDGE_PRINTR__BAUD": "1"})
 
 
@@ -93,5 +93,5 @@ def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
 
 
 def test_choices_are_enforced() -> None:
-    with pytest.raises(ConfigError, match="one of DEBUG"):
+    with pytest.raises(ConfigError, match=r"one of DEBUG"):
         load_config(env={"PRINTEDGE_LOG_LEVEL": "LOUD"})

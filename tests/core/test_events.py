@@ -48,4 +48,8 @@ async def test_closed_subscription_ends_iteration_and_stops_receiving() -> None:
 
 
 def test_event_to_dict_carries_its_type() -> None:
-    assert LinkStateChanged(state="ready", detail="x").to_dict() == {"type": "link_state", "state": "ready", "detail": "x"}
+    assert LinkStateChanged(state="ready", detail="x").to_dict() == {
+        "type": "link_state",
+        "state": "ready",
+        "detail": "x",
+    }

@@ -1,0 +1,21 @@
+"""Run every benchmark and print one JSON document."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import bench_link, bench_service
+
+
+async def main() -> dict[str, object]:
+    """All figures."""
+    return {"streaming": await bench_link.main(), "service": await bench_service.main()}
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(main()), indent=2))
