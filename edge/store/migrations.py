@@ -1,0 +1,123 @@
+"""Versioned schema migrations, applied in order, each in its own transaction."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from pathlib import Path
+
+import aiosqlite
+
+from edge.core.errors import StoreError
+
+log = logging.getLogger("printedge.store")
+
+# (version, sql). Append only: never edit a migration that has shipped, add a new one instead.
+MIGRATIONS: list[tuple[int, str]] = [
+    (
+        1,
+        """
+        CREATE TABLE files (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL,
+            stored_name TEXT NOT NULL UNIQUE,
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            analysis TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            missing INTEGER NOT NULL DEFAULT 0,
+            deleted_at REAL
+        );
+        CREATE INDEX files_sha256 ON files (sha256);
+
+        CREATE TABLE jobs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            file_id INTEGER NOT NULL REFERENCES files (id),
+            file_name TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN
+                ('queued', 'printing', 'paused', 'completed', 'cancelled', 'failed', 'interrupted')),
+            created_at REAL NOT NULL,
+            started_at REAL,
+            finished_at REAL,
+            lines_done INTEGER NOT NULL DEFAULT 0,
+            lines_total INTEGER NOT NULL DEFAULT 0,
+            bytes_done INTEGER NOT NULL DEFAULT 0,
+            bytes_total INTEGER NOT NULL DEFAULT 0,
+            layer INTEGER NOT NULL DEFAULT 0,
+            detail TEXT NOT NULL DEFAULT '',
+            resume_from_line INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX jobs_state ON jobs (state, id);
+        CREATE INDEX jobs_file ON jobs (file_id);
+
+        CREATE TABLE recovery_points (
+            job_id INTEGER PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+            line_index INTEGER NOT NULL,
+            byte_offset INTEGER NOT NULL,
+            layer INTEGER NOT NULL,
+            z REAL NOT NULL,
+            e REAL NOT NULL,
+            feedrate REAL NOT NULL,
+            hotend_target REAL NOT NULL,
+            bed_target REAL NOT NULL,
+            fan REAL NOT NULL,
+            absolute_e INTEGER NOT NULL,
+            created_at REAL NOT NULL
+        );
+
+        CREATE TABLE job_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            job_id INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX job_events_job ON job_events (job_id, id);
+        """,
+    ),
+]
+
+LATEST_VERSION = max(version for version, _ in MIGRATIONS)
+
+
+async def current_version(conn: aiosqlite.Connection) -> int:
+    """The highest migration recorded in the database (0 for a new one)."""
+    await conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)"
+    )
+    async with conn.execute("SELECT MAX(version) FROM schema_version") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row is not None and row[0] is not None else 0
+
+
+async def apply_migrations(
+    conn: aiosqlite.Connection, path: Path, migrations: list[tuple[int, str]] | None = None
+) -> int:
+    """Bring the schema up to date; refuse a database written by a newer PrintEdge."""
+    steps = sorted(MIGRATIONS if migrations is None else migrations)
+    latest = max((version for version, _ in steps), default=0)
+    version = await current_version(conn)
+    if version > latest:
+        raise StoreError(
+            f"database {path} has schema version {version}, newer than this PrintEdge supports "
+            f"({latest}); upgrade PrintEdge or restore an older copy of the database"
+        )
+    for step, sql in steps:
+        if step <= version:
+            continue
+        log.info("applying schema migration %d to %s", step, path)
+        # executescript commits any open transaction first, so BEGIN/COMMIT live inside the script.
+        script = (
+            f"BEGIN IMMEDIATE;\n{sql}\n;"
+            f"INSERT INTO schema_version (version, applied_at) VALUES ({int(step)}, {time.time()!r});\n"
+            "COMMIT;"
+        )
+        try:
+            await conn.executescript(script)
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                await conn.execute("ROLLBACK")
+            raise StoreError(f"schema migration {step} failed on {path}: {exc}") from exc
+        version = step
+    return version
