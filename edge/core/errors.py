@@ -181,3 +181,15 @@ class FileInUseError(StoreError):
         )
         self.file_id = file_id
         self.job_ids = job_ids
+
+
+class FileMissingError(NotFoundError):
+    """A stored file's record exists but its content is gone from disk."""
+
+    code = "file_missing"
+
+    def __init__(self, file_id: int, name: str, location: str) -> None:
+        StoreError.__init__(self, f"file {file_id} ({name!r}) is missing from disk ({location}); upload it again")
+        self.kind = "file"
+        self.ident = file_id
+        self.location = location
