@@ -1,0 +1,239 @@
+"""Persisted jobs: states, progress, recovery points and the history of every job."""
+
+from __future__ import annotations
+
+import builtins
+import json
+import logging
+import sqlite3
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+from edge.core.errors import FileMissingError, NotFoundError
+from edge.jobs.model import Job, JobState, RecoveryPoint
+from edge.store.db import Database
+
+log = logging.getLogger("printedge.store")
+
+_RECOVERY_FIELDS = (
+    "job_id",
+    "line_index",
+    "byte_offset",
+    "layer",
+    "z",
+    "e",
+    "feedrate",
+    "hotend_target",
+    "bed_target",
+    "fan",
+    "absolute_e",
+    "created_at",
+)
+
+
+@dataclass(kw_only=True)
+class JobEvent:
+    """One entry in a job's history."""
+
+    id: int
+    job_id: int
+    kind: str
+    detail: str
+    created_at: float
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+class JobRepository:
+    """Reads and writes jobs; every change that matters is one transaction with its history entry."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(self, file_id: int) -> Job:
+        """A new queued job for a stored file (lines_total is the file's command lines)."""
+        async with self.db.transaction():
+            row = await self.db.fetchone(
+                "SELECT name, stored_name, size, analysis, missing FROM files WHERE id = ? AND deleted_at IS NULL",
+                (file_id,),
+            )
+            if row is None:
+                raise NotFoundError("file", file_id)
+            if row["missing"]:
+                raise FileMissingError(file_id, str(row["name"]), str(row["stored_name"]))
+            lines_total = int(json.loads(row["analysis"]).get("command_lines", 0))
+            job_id = await self.db.insert(
+                "INSERT INTO jobs (file_id, file_name, state, created_at, lines_total, bytes_total) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (file_id, row["name"], JobState.QUEUED.value, time.time(), lines_total, int(row["size"])),
+            )
+            await self.add_event(job_id, JobState.QUEUED.value, f"file {file_id} ({row['name']})")
+            return await self.get(job_id)
+
+    async def get(self, job_id: int) -> Job:
+        """One job, or NotFoundError."""
+        row = await self.db.fetchone("SELECT * FROM jobs WHERE id = ?", (job_id,))
+        if row is None:
+            raise NotFoundError("job", job_id)
+        return _job(row)
+
+    async def list(self, limit: int = 100, states: Iterable[JobState] | None = None) -> builtins.list[Job]:
+        """The newest jobs first, optionally only those in the given states."""
+        if states is None:
+            rows = await self.db.fetchall("SELECT * FROM jobs ORDER BY id DESC LIMIT ?", (limit,))
+        else:
+            wanted = [state.value for state in states]
+            marks = ", ".join("?" for _ in wanted)
+            rows = await self.db.fetchall(
+                f"SELECT * FROM jobs WHERE state IN ({marks}) ORDER BY id DESC LIMIT ?", (*wanted, limit)
+            )
+        return [_job(row) for row in rows]
+
+    async def next_queued(self) -> Job | None:
+        """The oldest queued job, if any."""
+        row = await self.db.fetchone("SELECT * FROM jobs WHERE state = ? ORDER BY id LIMIT 1", (JobState.QUEUED.value,))
+        return None if row is None else _job(row)
+
+    async def update_state(self, job_id: int, state: JobState, detail: str = "") -> Job:
+        """Move a job to a state; sets started_at on first print and finished_at when it finishes."""
+        now = time.time()
+        async with self.db.transaction():
+            job = await self.get(job_id)
+            started_at = job.started_at
+            if state is JobState.PRINTING and started_at is None:
+                started_at = now
+            finished_at = now if state.finished else None
+            await self.db.execute(
+                "UPDATE jobs SET state = ?, detail = ?, started_at = ?, finished_at = ? WHERE id = ?",
+                (state.value, detail, started_at, finished_at, job_id),
+            )
+            await self.add_event(job_id, state.value, detail or f"{job.state.value} -> {state.value}")
+            return await self.get(job_id)
+
+    async def update_progress(self, job_id: int, lines_done: int, bytes_done: int, layer: int) -> None:
+        """Record how far a job has got (one statement, so atomic by itself)."""
+        changed = await self.db.execute(
+            "UPDATE jobs SET lines_done = ?, bytes_done = ?, layer = ? WHERE id = ?",
+            (lines_done, bytes_done, layer, job_id),
+        )
+        if not changed:
+            raise NotFoundError("job", job_id)
+
+    async def set_resume(self, job_id: int, line: int) -> None:
+        """The command line a resumed job starts from."""
+        changed = await self.db.execute("UPDATE jobs SET resume_from_line = ? WHERE id = ?", (line, job_id))
+        if not changed:
+            raise NotFoundError("job", job_id)
+
+    async def save_recovery(self, point: RecoveryPoint) -> None:
+        """Keep the latest recovery point of a job (older ones are replaced)."""
+        values = point.to_dict()
+        if not values["created_at"]:
+            values["created_at"] = time.time()
+        values["absolute_e"] = int(point.absolute_e)
+        columns = ", ".join(_RECOVERY_FIELDS)
+        marks = ", ".join("?" for _ in _RECOVERY_FIELDS)
+        await self.db.execute(
+            f"INSERT OR REPLACE INTO recovery_points ({columns}) VALUES ({marks})",
+            [values[name] for name in _RECOVERY_FIELDS],
+        )
+
+    async def latest_recovery(self, job_id: int) -> RecoveryPoint | None:
+        """The last recovery point saved for a job, if any."""
+        row = await self.db.fetchone("SELECT * FROM recovery_points WHERE job_id = ?", (job_id,))
+        return None if row is None else _recovery(row)
+
+    async def add_event(self, job_id: int, kind: str, detail: str = "") -> None:
+        """Append an entry to a job's history."""
+        await self.db.execute(
+            "INSERT INTO job_events (job_id, kind, detail, created_at) VALUES (?, ?, ?, ?)",
+            (job_id, kind, detail, time.time()),
+        )
+
+    async def events(self, job_id: int) -> builtins.list[JobEvent]:
+        """A job's history, oldest first."""
+        rows = await self.db.fetchall("SELECT * FROM job_events WHERE job_id = ? ORDER BY id", (job_id,))
+        return [
+            JobEvent(
+                id=int(row["id"]),
+                job_id=int(row["job_id"]),
+                kind=str(row["kind"]),
+                detail=str(row["detail"]),
+                created_at=float(row["created_at"]),
+            )
+            for row in rows
+        ]
+
+    async def mark_interrupted_on_startup(self) -> builtins.list[Job]:
+        """Every job that was printing or paused when the process died becomes interrupted."""
+        interrupted: builtins.list[Job] = []
+        async with self.db.transaction():
+            rows = await self.db.fetchall(
+                "SELECT * FROM jobs WHERE state IN (?, ?) ORDER BY id",
+                (JobState.PRINTING.value, JobState.PAUSED.value),
+            )
+            for row in rows:
+                job = _job(row)
+                point = await self.latest_recovery(job.id)
+                detail = interruption_detail(job, point)
+                finished_at = point.created_at if point is not None else time.time()
+                await self.db.execute(
+                    "UPDATE jobs SET state = ?, detail = ?, finished_at = ? WHERE id = ?",
+                    (JobState.INTERRUPTED.value, detail, finished_at, job.id),
+                )
+                await self.add_event(job.id, JobState.INTERRUPTED.value, detail)
+                interrupted.append(await self.get(job.id))
+                log.warning("job %d: %s", job.id, detail)
+        return interrupted
+
+
+def interruption_detail(job: Job, point: RecoveryPoint | None) -> str:
+    """The sentence a user reads about a job that died with the process."""
+    if point is None:
+        return (
+            f"interrupted while {job.state.value} at about line {job.lines_done}, before any recovery point "
+            "was saved — power cut or crash; start the job again"
+        )
+    return (
+        f"interrupted at line {point.line_index} (layer {point.layer}, Z {point.z:.2f}) while "
+        f"{job.state.value} — power cut or crash; resume from layer {point.layer} is possible"
+    )
+
+
+def _job(row: sqlite3.Row) -> Job:
+    return Job(
+        id=int(row["id"]),
+        file_id=int(row["file_id"]),
+        file_name=str(row["file_name"]),
+        state=JobState(row["state"]),
+        created_at=float(row["created_at"]),
+        started_at=None if row["started_at"] is None else float(row["started_at"]),
+        finished_at=None if row["finished_at"] is None else float(row["finished_at"]),
+        lines_done=int(row["lines_done"]),
+        lines_total=int(row["lines_total"]),
+        bytes_done=int(row["bytes_done"]),
+        bytes_total=int(row["bytes_total"]),
+        layer=int(row["layer"]),
+        detail=str(row["detail"]),
+        resume_from_line=int(row["resume_from_line"]),
+    )
+
+
+def _recovery(row: sqlite3.Row) -> RecoveryPoint:
+    return RecoveryPoint(
+        job_id=int(row["job_id"]),
+        line_index=int(row["line_index"]),
+        byte_offset=int(row["byte_offset"]),
+        layer=int(row["layer"]),
+        z=float(row["z"]),
+        e=float(row["e"]),
+        feedrate=float(row["feedrate"]),
+        hotend_target=float(row["hotend_target"]),
+        bed_target=float(row["bed_target"]),
+        fan=float(row["fan"]),
+        absolute_e=bool(row["absolute_e"]),
+        created_at=float(row["created_at"]),
+    )
