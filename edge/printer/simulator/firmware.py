@@ -1,0 +1,414 @@
+"""Marlin's serial input, line checks, command queue and main loop, as a discrete-event simulation."""
+
+from __future__ import annotations
+
+import random
+import re
+import uuid
+from collections import deque
+from collections.abc import Callable
+
+from edge.printer.gcode import checksum
+from edge.printer.simulator.commands import BUSY_PROCESSING, FIRMWARE_VERSION, Command, Commands, Wake
+from edge.printer.simulator.executed import ExecutedLog
+from edge.printer.simulator.heaters import Heater
+from edge.printer.simulator.planner import Planner
+from edge.printer.simulator.settings import ExecutedLine, SimulatorSettings, SimulatorStats
+from edge.printer.simulator.wire import EOL, INF, Corrupter, InputWire
+
+ERR_LINE_NO = "Line Number is not Last Line Number+1"
+ERR_CHECKSUM = "checksum mismatch"
+ERR_NO_CHECKSUM = "No Checksum with line number"
+HALTED = "Error:Printer halted. "
+_NUMBER = re.compile(rb"\s*([-+]?\d+)")
+_LINE_NUMBER = re.compile(rb"[Nn][-+]?\d+ *")
+
+
+def strtol(data: bytes, pos: int) -> int:
+    """C's strtol as Marlin uses it: the integer at `pos` after optional spaces, 0 when there is none."""
+    match = _NUMBER.match(data, pos)
+    return int(match.group(1)) if match else 0
+
+
+def command_text(line: bytes) -> str:
+    """What Marlin's parser executes: the line without its N<number> and without `*checksum`."""
+    match = _LINE_NUMBER.match(line)
+    start = match.end() if match else 0
+    star = line.find(b"*", start)
+    body = line[start:] if star < 0 else line[start:star]
+    return body.rstrip(b" ").decode("latin-1")
+
+
+class Firmware:
+    """Marlin 2.x behind the wire. Time is simulated (`t`) and advanced to the wall clock by run()."""
+
+    def __init__(
+        self,
+        settings: SimulatorSettings,
+        stats: SimulatorStats,
+        log: ExecutedLog,
+        rng: random.Random,
+        emit: Callable[[str, float], None],
+        clock: Callable[[], float],
+    ) -> None:
+        self.settings = settings
+        self.stats = stats
+        self.log = log
+        self.rng = rng
+        self._emit = emit
+        self.bufsize = max(1, settings.command_buffer)
+        self.wire = InputWire(settings.baud, settings.latency_ms / 1000.0, Corrupter(settings.fault_rate_in, rng))
+        self.planner = Planner(settings.planner_buffer - 1)
+        self.hotend = Heater(20.0, settings.time_scale, clock)
+        self.bed = Heater(40.0, settings.time_scale, clock)
+        self.commands = Commands(self)
+        self.uuid = uuid.UUID(int=random.Random(settings.seed).getrandbits(128), version=4)
+        self.t = 0.0
+        # Fault injection, consumed by the next line / ok / command.
+        self.lose_oks = 0
+        self.swallow_lines = 0
+        self.errors_without_resend = 0
+        self.busy_injection = 0.0
+        self._power_on(0.0)
+
+    def _power_on(self, t: float) -> None:
+        """Every piece of state a reset clears."""
+        self.rx = bytearray()  # received bytes the firmware has not turned into lines yet
+        self.rx_base = 0  # stream offset of rx[0]
+        self.line_buf = 0  # leading bytes of rx already read into Marlin's line buffer (not in RX any more)
+        self.marks: deque[int] = deque()  # stream offsets of damaged bytes still in rx
+        self.gap = False  # bytes were lost to overflow: the next accepted byte starts a damaged stretch
+        self.carry = False  # the last line ended at a corrupted EOL: the next line is damaged
+        self.queue: deque[Command] = deque()
+        self.current: Wake | None = None
+        self.wake = INF
+        self.busy_next = INF
+        self.busy_text = BUSY_PROCESSING
+        self.busy_interval = self.settings.busy_interval_s
+        self.no_ok = False
+        self.cancel_wait = False
+        self.killed = False
+        self.last_n = 0
+        self.autoreport = 0.0
+        self.autoreport_next = INF
+        self.idle_next = t + 1.0 if self.settings.idle_wait else INF
+
+    # -- the event loop ---------------------------------------------------------------------------
+
+    def run(self, now: float) -> float:
+        """Process every event up to `now`; returns when the firmware next needs attention."""
+        wire = self.wire
+        while True:
+            if self.killed:
+                wire.take(now)
+                wire.emergencies.clear()
+                self.t = max(self.t, now)
+                return INF
+            when = wire.next_emergency()
+            action = self._on_emergency
+            if self.current is not None:
+                if self.wake < when:
+                    when, action = self.wake, self._resume
+                if self.busy_next < when:
+                    when, action = self.busy_next, self._on_busy
+            elif self.queue:
+                when, action = self.t, self._service
+            else:
+                eol = wire.next_eol()
+                if eol < when:
+                    when, action = eol, self._service
+                if self.idle_next < when:
+                    when, action = self.idle_next, self._on_idle
+            if self.autoreport_next < when:
+                when, action = self.autoreport_next, self._on_autoreport
+            if when > now:
+                self._deliver(now)
+                self.t = max(self.t, now)
+                if self.current is not None and wire.pending():
+                    when = min(when, wire.last_arrival())
+                return when
+            self._deliver(when)
+            self.t = max(self.t, when)
+            action()
+
+    def feed(self, data: bytes, now: float) -> None:
+        """Bytes the host wrote, read from the pty at `now`."""
+        self.stats.bytes_in += len(data)
+        self.stats.corrupted_in += self.wire.feed(data, now)
+
+    def _deliver(self, t: float) -> None:
+        """Move the bytes that arrived by t into the RX buffer; a full buffer loses them."""
+        wire = self.wire
+        if wire.first_arrival() > t:
+            return
+        data, hits = wire.take(t)
+        size = len(data)
+        if not size:
+            return
+        rx = self.rx
+        base = self.rx_base + len(rx)
+        if self.current is None and not self.queue:
+            accepted = size  # the firmware is reading: bytes go straight on into its line buffer
+        else:
+            accepted = max(0, min(size, self.settings.rx_buffer - (len(rx) - self.line_buf)))
+        if accepted:
+            if self.gap:
+                self.marks.append(base)
+                self.gap = False
+            rx += data if accepted == size else data[:accepted]
+            self.marks.extend(base + hit for hit in hits if hit < accepted)
+        if accepted < size:
+            self.stats.rx_overflows += size - accepted
+            self.gap = True
+
+    def _service(self) -> None:
+        """Marlin's loop between commands: read lines into the queue, then run the next command."""
+        while self.current is None and not self.killed:
+            if len(self.queue) < self.bufsize:
+                self._read_lines()
+            if not self.queue:
+                return
+            self._start(self.queue[0])
+
+    def _start(self, command: Command) -> None:
+        stats = self.stats
+        self.log.add(ExecutedLine(command.number, command.text, command.damaged, self.t))
+        stats.commands_executed += 1
+        stats.unnumbered_executed += command.number is None
+        stats.executed_corrupted += command.damaged
+        self.no_ok = False
+        self.busy_text = BUSY_PROCESSING
+        if self.busy_injection > 0.0:
+            seconds, self.busy_injection = self.busy_injection, 0.0
+            work: Wake | None = self._busy_then(seconds, command)
+        else:
+            work = self.commands.dispatch(command)
+        if work is None:
+            self._finish()
+            return
+        self.current = work
+        self.busy_next = self.t + self.busy_interval if self.busy_interval > 0.0 else INF
+        self._step()
+
+    def _busy_then(self, seconds: float, command: Command) -> Wake:
+        end = self.t + seconds
+        while self.t < end:
+            yield end
+        work = self.commands.dispatch(command)
+        if work is not None:
+            yield from work
+
+    def _step(self) -> None:
+        assert self.current is not None
+        try:
+            self.wake = next(self.current)
+        except StopIteration:
+            self.current = None
+            self.wake = INF
+            self.busy_next = INF
+            self._finish()
+
+    def _resume(self) -> None:
+        self._step()
+        if self.current is None:
+            self._service()
+
+    def _finish(self) -> None:
+        """The command is done: ok (Marlin counts it in B until after the ok), then off the queue."""
+        if self.killed or not self.queue:
+            return
+        if not self.no_ok:
+            self.send_ok(self.ok_text(self.queue[0].number))
+        self.queue.popleft()
+
+    def _on_busy(self) -> None:
+        self.emit(self.busy_text)
+        self.stats.busy_messages += 1
+        self.busy_next += self.busy_interval if self.busy_interval > 0.0 else INF
+
+    def _on_autoreport(self) -> None:
+        self.emit(self.temperature_report())
+        self.autoreport_next += self.autoreport
+        if self.autoreport_next <= self.t:
+            self.autoreport_next = self.t + self.autoreport
+
+    def _on_idle(self) -> None:
+        self.emit("wait")
+        self.idle_next = self.t + 1.0
+
+    def _on_emergency(self) -> None:
+        event = self.wire.emergencies.popleft()
+        if event.kind == b"112":
+            if self.stats.emergency_stop_at is None:
+                self.stats.emergency_stop_at = event.first
+            self.kill()
+            return
+        if event.kind == b"410":
+            self.planner.clear(self.t)
+            self.commands.in_sequence = False
+        self.cancel_wait = event.kind == b"108" or self.cancel_wait
+        if self.current is not None:
+            self.wake = self.t
+
+    # -- serial input -----------------------------------------------------------------------------
+
+    def _read_lines(self) -> None:
+        """Marlin's get_serial_commands(): complete lines from RX into the queue while it has room."""
+        rx = self.rx
+        marks = self.marks
+        while len(self.queue) < self.bufsize:
+            match = EOL.search(rx)
+            if match is None:
+                self.line_buf = len(rx)
+                return
+            end = match.start()
+            raw = bytes(rx[:end])
+            del rx[: end + 1]
+            eol = self.rx_base + end
+            self.rx_base = eol + 1
+            self.line_buf = max(0, self.line_buf - end - 1)
+            damaged, self.carry = self.carry, False
+            while marks and marks[0] <= eol:
+                # A byte corrupted into an EOL splits a line: the fragment after it is damaged too.
+                self.carry = marks.popleft() == eol
+                damaged = True
+            if raw and not self._accept(raw, damaged):
+                return
+
+    def _accept(self, raw: bytes, damaged: bool) -> bool:
+        """Check one line and queue it; False after a line error (RX drained, resend requested)."""
+        settings = self.settings
+        stats = self.stats
+        cut = raw.find(b";")
+        if cut >= 0:
+            raw = raw[:cut]
+        limit = max(1, settings.max_line_length - 1)
+        if len(raw) > limit:
+            raw = raw[:limit]
+            stats.long_lines += 1
+        line = raw.lstrip(b" ")
+        if not line.strip():
+            return True
+        stats.lines_received += 1
+        if self.swallow_lines:
+            self.swallow_lines -= 1
+            stats.lines_swallowed += 1
+            return True
+        if self.errors_without_resend:
+            self.errors_without_resend -= 1
+            stats.line_errors += 1
+            self.emit(f"Error:{ERR_CHECKSUM}, Last Line: {self.last_n}")
+            return True
+        number = None
+        if line[:1] == b"N":
+            m110 = b"M110" in line
+            second = line.find(b"N", 4) if m110 else -1
+            gcode_n = strtol(line, (second if second >= 0 else 0) + 1)
+            if gcode_n != self.last_n + 1 and not m110:
+                return self._line_error(ERR_LINE_NO)
+            star = line.rfind(b"*")
+            if star < 0:
+                return self._line_error(ERR_NO_CHECKSUM)
+            if strtol(line, star + 1) != checksum(line[:star]):
+                return self._line_error(ERR_CHECKSUM)
+            self.last_n = gcode_n
+            number = strtol(line, 1)
+        self.queue.append(Command(number, command_text(line), damaged))
+        stats.max_queue_depth = max(stats.max_queue_depth, len(self.queue))
+        if settings.idle_wait:
+            self.idle_next = self.t + 1.0
+        return True
+
+    def _line_error(self, message: str) -> bool:
+        """Error, drain RX, `Resend: last+1`, plain ok (Marlin's gcode_line_error)."""
+        self.stats.line_errors += 1
+        self.emit(f"Error:{message}, Last Line: {self.last_n}")
+        self.rx_base += len(self.rx)
+        self.rx.clear()
+        self.line_buf = 0
+        self.marks.clear()
+        self.gap = self.carry = False
+        self.emit(f"Resend: {self.last_n + 1}")
+        self.stats.resends_requested += 1
+        if not self.settings.resend_without_ok:
+            self.send_ok("ok")
+        return False
+
+    # -- output -----------------------------------------------------------------------------------
+
+    def emit(self, text: str) -> None:
+        """Send one reply line at the current simulated time."""
+        self._emit(text, self.t)
+
+    def send_ok(self, text: str) -> None:
+        """Send an ok, unless fault injection loses it."""
+        if self.lose_oks > 0:
+            self.lose_oks -= 1
+            self.stats.oks_lost += 1
+            return
+        rate = self.settings.lose_ok_rate
+        if rate > 0.0 and self.rng.random() < rate:
+            self.stats.oks_lost += 1
+            return
+        self.emit(text)
+
+    def ok_text(self, number: int | None) -> str:
+        """`ok`, or with ADVANCED_OK `ok N<n> P<planner free> B<queue free>`."""
+        if not self.settings.advanced_ok:
+            return "ok"
+        line = "" if number is None else f" N{number}"
+        return f"ok{line} P{self.planner.free(self.t)} B{self.bufsize - len(self.queue)}"
+
+    def temperature_report(self) -> str:
+        """` T:<hotend> /<target> B:<bed> /<target> @:0 B@:0` at the current simulated time."""
+        hotend, bed = self.hotend, self.bed
+        return f" T:{hotend.at(self.t):.2f} /{hotend.target:.2f} B:{bed.at(self.t):.2f} /{bed.target:.2f} @:0 B@:0"
+
+    def set_autoreport(self, seconds: float) -> None:
+        """M155: temperature lines every `seconds` of real time (0: off)."""
+        self.autoreport = seconds
+        self.autoreport_next = self.t + seconds if seconds > 0.0 else INF
+
+    # -- power ------------------------------------------------------------------------------------
+
+    def boot(self, t: float, *, first: bool = False) -> None:
+        """Power on or reset at time t: state cleared, line numbers from 0, banner printed."""
+        if self.current is not None:
+            self.current.close()
+        self.t = max(self.t, t)
+        self._power_on(self.t)
+        self.wire.restart(self.t)
+        self.planner.clear(self.t)
+        self.hotend.reset(self.t)
+        self.bed.reset(self.t)
+        self.commands.reset()
+        if not first:
+            self.stats.resets += 1
+        for line in (
+            "start",
+            f"echo:Marlin {FIRMWARE_VERSION}",
+            "echo: Last Updated: 2023-07-13 | Author: (PrintEdge virtual printer)",
+            "echo:Compiled: Jul 13 2023",
+            f"echo: Free Memory: 2048  PlannerBufferBytes: {self.planner.capacity * 76}",
+            "echo:Hardcoded Default Settings Loaded",
+        ):
+            self.emit(line)
+
+    def kill(self, reason: str = "kill() called!") -> None:
+        """Halt: heaters and motion off, everything the host sends is ignored until a reset."""
+        if self.killed:
+            return
+        if self.current is not None:
+            self.current.close()
+            self.current = None
+        self.killed = True
+        self.stats.kills += 1
+        self.wake = self.busy_next = self.autoreport_next = self.idle_next = INF
+        self.queue.clear()
+        self.rx.clear()
+        self.marks.clear()
+        self.planner.clear(self.t)
+        self.hotend.reset(self.t)
+        self.bed.reset(self.t)
+        self.commands.in_sequence = False
+        self.emit(HALTED + reason)
