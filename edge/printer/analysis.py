@@ -19,7 +19,10 @@ MAX_RAW_LINE = 1 << 20
 READ_CHUNK = 1 << 20
 
 _MOVES = frozenset({"G0", "G1", "G2", "G3"})
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+# Only the axes the analysis needs; a fast path for the millions of moves in a sliced file.
+_MOVE_AXES = re.compile(r"([EXYZexyz])\s*([-+]?(?:\d+\.?\d*|\.\d+))")
+# Control characters other than tab and line endings (a CR only right before a LF).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)")
 _PRUSA_TIME = re.compile(r"^;\s*estimated printing time \(normal mode\)\s*=\s*(.+)$")
 _DURATION_PART = re.compile(r"(\d+)\s*([dhms])")
 _CURA_TIME = re.compile(r"^;TIME:\s*(\d+(?:\.\d+)?)\s*$")
@@ -96,10 +99,12 @@ class GcodeAnalyser:
         """Check and analyse every complete line in `data`; keep the unfinished tail for later."""
         self._bytes += len(data)
         buffer = self._pending + data if self._pending else data
-        lines = buffer.split(b"\n")
-        self._pending = lines.pop()
-        for raw in lines:
-            self._line(raw)
+        cut = buffer.rfind(b"\n")
+        if cut < 0:
+            self._pending = buffer
+        else:
+            self._pending = buffer[cut + 1 :]
+            self._block(buffer[: cut + 1])
         if len(self._pending) > MAX_RAW_LINE:
             self._reject(
                 f"line {self._lines + 1} is longer than {MAX_RAW_LINE} bytes without a newline "
@@ -109,7 +114,7 @@ class GcodeAnalyser:
     def finish(self) -> GcodeAnalysis:
         """Analyse the last line and return the result; rejects files without any command."""
         if self._pending:
-            self._line(self._pending)
+            self._block(self._pending + b"\n")
             self._pending = b""
         if self._bytes == 0:
             self._reject("is empty (0 bytes): contains no G-code commands")
@@ -121,9 +126,7 @@ class GcodeAnalyser:
             bytes_total=self._bytes,
             layer_count=self._comment_layers or self._z_layers,
             estimated_time_s=self._header_time,
-            filament_mm=round(
-                self._header_filament if self._header_filament is not None else self._extruded, 3
-            ),
+            filament_mm=round(self._header_filament if self._header_filament is not None else self._extruded, 3),
             max_z=round(self._max_z, 4),
             slicer=self._slicer,
             max_line_length=self._longest,
@@ -132,39 +135,42 @@ class GcodeAnalyser:
     def _reject(self, reason: str) -> None:
         raise FileRejectedError(self.name, reason)
 
-    def _line(self, raw: bytes) -> None:
-        self._lines += 1
-        number = self._lines
-        if raw.endswith(b"\r"):
-            raw = raw[:-1]
-        nul = raw.find(0)
+    def _block(self, block: bytes) -> None:
+        """Validate whole lines at once (NUL, UTF-8, control characters), then analyse each line."""
+        first = self._lines + 1
+        nul = block.find(0)
         if nul >= 0:
-            self._reject(f"contains binary data: a NUL byte at line {number}, column {nul + 1}")
+            line, column = _position(block, nul, first)
+            self._reject(f"contains binary data: a NUL byte at line {line}, column {column}")
         try:
-            text = raw.decode("utf-8")
+            text = block.decode("utf-8")
         except UnicodeDecodeError as exc:
+            line, column = _position(block, exc.start, first)
             self._reject(
-                f"contains binary data: line {number} is not UTF-8 text "
-                f"(byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
+                f"contains binary data: line {line} is not UTF-8 text (byte 0x{block[exc.start]:02x} at column {column})"
             )
             return
-        if number == 1 and text.startswith("\ufeff"):
+        if first == 1 and text.startswith("\ufeff"):
             text = text[1:]
         control = _CONTROL.search(text)
         if control:
+            line, column = _position(text, control.start(), first)
             self._reject(
-                f"contains binary data: control character 0x{ord(control.group()):02x} "
-                f"at line {number}, column {control.start() + 1}"
+                f"contains binary data: control character 0x{ord(control.group()):02x} at line {line}, column {column}"
             )
-        stripped = text.strip()
-        if not stripped:
-            return
-        if stripped[0] == ";":
-            self._comment(stripped)
-            return
-        command = strip_comment(stripped)
-        if command:
-            self._command(command, number)
+        lines = text.split("\n")
+        lines.pop()  # the block ends with a newline
+        for raw in lines:
+            self._lines += 1
+            stripped = raw.strip()
+            if not stripped:
+                continue
+            if stripped[0] == ";":
+                self._comment(stripped)
+                continue
+            command = strip_comment(stripped)
+            if command:
+                self._command(command, self._lines)
 
     def _command(self, command: str, number: int) -> None:
         self._commands += 1
@@ -179,9 +185,10 @@ class GcodeAnalyser:
             )
         if not command.isascii():
             self._reject(f"line {number} has non-ASCII characters in a command: {command[:40]!r}")
-        word = command_word(command)
+        head = command[:3]
+        word = head[:2] if head in ("G1 ", "G0 ") else command_word(command)
         if word in _MOVES:
-            self._move(word, params(command))
+            self._move(word, command)
         elif word == "G92":
             values = params(command)
             if "E" in values:
@@ -197,21 +204,31 @@ class GcodeAnalyser:
         elif word == "G91":
             self._absolute_xyz = self._absolute_e = False
 
-    def _move(self, word: str, values: dict[str, float]) -> None:
-        if "Z" in values:
-            self._z = values["Z"] if self._absolute_xyz else self._z + values["Z"]
+    def _move(self, word: str, command: str) -> None:
+        z: float | None = None
+        e: float | None = None
+        planar = False
+        for letter, value in _MOVE_AXES.findall(command):
+            if letter in "Zz":
+                z = float(value)
+            elif letter in "Ee":
+                e = float(value)
+            else:
+                planar = True
+        if z is not None:
+            self._z = z if self._absolute_xyz else self._z + z
             if self._z > self._max_z:
                 self._max_z = self._z
-        if "E" not in values:
+        if e is None:
             return
-        self._e = values["E"] if self._absolute_e else self._e + values["E"]
+        self._e = e if self._absolute_e else self._e + e
         # Only extrusion beyond the high-water mark counts, so retract/unretract pairs cancel out.
         if self._e <= self._e_high:
             return
         self._extruded += self._e - self._e_high
         self._e_high = self._e
         # Fallback layer detection: an extruding XY move at a new height starts a layer (Z hops don't).
-        if word != "G0" and ("X" in values or "Y" in values) and self._z > self._last_layer_z + 1e-6:
+        if planar and word != "G0" and self._z > self._last_layer_z + 1e-6:
             self._z_layers += 1
             self._last_layer_z = self._z
 
@@ -235,6 +252,13 @@ class GcodeAnalyser:
                 self._header_filament = _sum_numbers(match.group(1), 1.0)
             elif match := _CURA_FILAMENT.match(text):
                 self._header_filament = _sum_numbers(match.group(1), 1000.0)
+
+
+def _position(data: bytes | str, index: int, first_line: int) -> tuple[int, int]:
+    """Line number and 1-based column of `index` in a block of whole lines starting at `first_line`."""
+    if isinstance(data, bytes):
+        return first_line + data.count(b"\n", 0, index), index - data.rfind(b"\n", 0, index)
+    return first_line + data.count("\n", 0, index), index - data.rfind("\n", 0, index)
 
 
 def _duration_s(text: str) -> float | None:
