@@ -100,6 +100,8 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Database]:
         """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error; nested use joins the outer one."""
+        # Statements of the owning task run directly; other tasks wait for the lock, so the owner must not
+        # wait on another task that uses the database inside the block (it would wait forever).
         if self._owns_transaction():
             yield self
             return

@@ -184,8 +184,13 @@ class FileStore:
             if jobs:
                 raise FileInUseError(file_id, stored.name, [int(row["id"]) for row in jobs])
             await self.db.execute("UPDATE files SET deleted_at = ? WHERE id = ?", (time.time(), file_id))
-        # After the commit: a crash before the unlink leaves an orphan that reconcile() removes.
-        await asyncio.to_thread(_remove, self.root, [stored.stored_name])
+        # After the commit: a crash or error before the unlink leaves an orphan that reconcile() removes.
+        try:
+            await asyncio.to_thread(_remove, self.root, [stored.stored_name])
+        except OSError as exc:
+            log.warning(
+                "file %d deleted, but %s stays on disk until the next start: %s", file_id, stored.stored_name, exc
+            )
         log.info("deleted file %d (%r)", file_id, stored.name)
 
     async def reconcile(self) -> ReconcileReport:

@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 import shutil
+import threading
 import uuid
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -63,6 +64,8 @@ class Upload:
         self._hash = hashlib.sha256()
         self._analyser = GcodeAnalyser(name, max_line_length)
         self._handle: BinaryIO | None = None
+        # A cancelled upload's discard() may start while its last write() still runs in another thread.
+        self._lock = threading.Lock()
 
     @property
     def sha256(self) -> str:
@@ -76,31 +79,33 @@ class Upload:
 
     def write(self, data: bytes) -> None:
         """Check, analyse, hash and write one block; refuses before the disk gets too full."""
-        if self._handle is None:
-            raise RuntimeError("upload is not open")
-        self._analyser.feed(data)
-        disk_space_needed(self.root, self.name, len(data), self.margin)
-        try:
-            self._handle.write(data)
-        except OSError as exc:
-            raise self._disk_error(exc) from exc
-        self._hash.update(data)
-        self.size += len(data)
+        with self._lock:
+            if self._handle is None:
+                raise RuntimeError("upload is not open")
+            self._analyser.feed(data)
+            disk_space_needed(self.root, self.name, len(data), self.margin)
+            try:
+                self._handle.write(data)
+            except OSError as exc:
+                raise self._disk_error(exc) from exc
+            self._hash.update(data)
+            self.size += len(data)
 
     def finish(self) -> GcodeAnalysis:
         """Flush and fsync the file, then return the completed analysis (or reject the file)."""
-        if self._handle is None:
-            raise RuntimeError("upload is not open")
-        analysis = self._analyser.finish()
-        handle, self._handle = self._handle, None
-        try:
-            handle.flush()
-            os.fsync(handle.fileno())
-        except OSError as exc:
-            raise self._disk_error(exc) from exc
-        finally:
-            handle.close()
-        return analysis
+        with self._lock:
+            if self._handle is None:
+                raise RuntimeError("upload is not open")
+            analysis = self._analyser.finish()
+            handle, self._handle = self._handle, None
+            try:
+                handle.flush()
+                os.fsync(handle.fileno())
+            except OSError as exc:
+                raise self._disk_error(exc) from exc
+            finally:
+                handle.close()
+            return analysis
 
     def publish(self, final_path: Path) -> None:
         """Atomically rename the temporary file to its final name and make the rename durable."""
@@ -110,13 +115,14 @@ class Upload:
 
     def discard(self) -> None:
         """Remove whatever this upload left on disk."""
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
-        self.temp_path.unlink(missing_ok=True)
-        if self.final_path is not None:
-            self.final_path.unlink(missing_ok=True)
-            self.final_path = None
+        with self._lock:
+            if self._handle is not None:
+                self._handle.close()
+                self._handle = None
+            self.temp_path.unlink(missing_ok=True)
+            if self.final_path is not None:
+                self.final_path.unlink(missing_ok=True)
+                self.final_path = None
 
     def _disk_error(self, exc: OSError) -> Exception:
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):

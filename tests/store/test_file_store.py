@@ -206,6 +206,23 @@ async def test_upload_that_breaks_off_leaves_nothing(files: FileStore, db: Datab
     await assert_nothing_stored(db, files_root)
 
 
+async def test_cancelled_upload_leaves_nothing(files: FileStore, db: Database, files_root: Path) -> None:
+    started = asyncio.Event()
+
+    async def stalled() -> AsyncIterator[bytes]:
+        yield CUBE[:50]
+        started.set()
+        await asyncio.Event().wait()
+        yield b""
+
+    task = asyncio.create_task(files.add("cube.gcode", stalled()))
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await assert_nothing_stored(db, files_root)
+
+
 async def test_concurrent_uploads_are_all_stored(files: FileStore, files_root: Path) -> None:
     bodies = [CUBE + f"G1 X{index}\n".encode() for index in range(8)]
     stored = await asyncio.gather(*(files.add(f"part{i}.gcode", chunks(body)) for i, body in enumerate(bodies)))
