@@ -1,0 +1,1 @@
+"""The local HTTP API and live WebSocket of the appliance."""

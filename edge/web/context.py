@@ -1,0 +1,113 @@
+"""What every handler needs: the typed app state and validated input taken from the request."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from aiohttp import web
+
+from edge.services import Services
+from edge.web.errors import BadRequestError
+
+SERVICES = web.AppKey("services", Services)
+
+_MISSING = object()
+
+
+def services(request: web.Request) -> Services:
+    """The appliance's components."""
+    return request.app[SERVICES]
+
+
+async def json_body(request: web.Request) -> dict[str, object]:
+    """The request body as a JSON object, or a BadRequestError that shows what was wrong."""
+    raw = await request.read()
+    if not raw.strip():
+        raise BadRequestError(f"{request.method} {request.path} needs a JSON object as the body; the body is empty")
+    try:
+        data = json.loads(raw)
+    except UnicodeDecodeError as exc:
+        raise BadRequestError(f"request body is not UTF-8 text (byte {exc.start}): {raw[:60]!r}") from None
+    except json.JSONDecodeError as exc:
+        raise BadRequestError(
+            f"request body is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}): "
+            f"{_clip(raw.decode('utf-8', 'replace'))!r}"
+        ) from None
+    if not isinstance(data, dict):
+        raise BadRequestError(
+            f'request body must be a JSON object like {{"field": ...}}, got {_kind(data)}: {_clip(data)!r}'
+        )
+    return data
+
+
+def require_field(body: Mapping[str, object], name: str) -> object:
+    """A field that must be present."""
+    value = body.get(name, _MISSING)
+    if value is _MISSING:
+        keys = ", ".join(sorted(body)) or "none"
+        raise BadRequestError(f'missing field "{name}" in the request body (fields given: {keys})')
+    return value
+
+
+def int_field(body: Mapping[str, object], name: str) -> int:
+    """A required whole-number field (true/false are not numbers)."""
+    value = require_field(body, name)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadRequestError(f'field "{name}" must be a whole number, got {_kind(value)} {_clip(value)!r}')
+    return value
+
+
+def str_field(value: object, name: str) -> str:
+    """A value that must be non-empty text."""
+    if not isinstance(value, str):
+        raise BadRequestError(f'field "{name}" must be text, got {_kind(value)} {_clip(value)!r}')
+    if not value.strip():
+        raise BadRequestError(f'field "{name}" must not be empty, got {value!r}')
+    return value
+
+
+def path_id(request: web.Request, kind: str) -> int:
+    """The {id} of a URL like /files/{id} as an integer, or a BadRequestError naming the value."""
+    raw = request.match_info["id"]
+    try:
+        return int(raw, 10)
+    except ValueError:
+        raise BadRequestError(f"{kind} id must be a whole number, got {raw!r}") from None
+
+
+def query_int(request: web.Request, name: str, default: int, lo: int, hi: int) -> int:
+    """An optional whole-number query parameter within bounds."""
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw, 10)
+    except ValueError:
+        raise BadRequestError(f"query parameter {name} must be a whole number, got {raw!r}") from None
+    if not lo <= value <= hi:
+        raise BadRequestError(f"query parameter {name} must be from {lo} to {hi}, got {value}")
+    return value
+
+
+def _kind(value: object) -> str:
+    names = {
+        dict: "an object",
+        list: "a list",
+        str: "text",
+        bool: "a boolean",
+        float: "a number",
+        int: "a number",
+    }
+    if value is None:
+        return "null"
+    return names.get(type(value), type(value).__name__)
+
+
+def _clip(value: object, limit: int = 60) -> object:
+    if isinstance(value, str) and len(value) > limit:
+        return value[:limit] + "..."
+    if isinstance(value, dict | list):
+        text = json.dumps(value)
+        return text if len(text) <= limit else text[:limit] + "..."
+    return value
