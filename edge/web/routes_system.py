@@ -1,0 +1,43 @@
+"""System endpoints: health of every component and the appliance's overall status."""
+
+from __future__ import annotations
+
+import time
+
+from aiohttp import web
+
+import edge
+from edge.services import Services
+from edge.web.context import services
+
+routes = web.RouteTableDef()
+
+
+def build_status(svc: Services) -> dict[str, object]:
+    """The appliance at a glance: version, uptime, printer and queue (also the WebSocket snapshot)."""
+    return {
+        "version": edge.__version__,
+        "uptime_s": round(time.time() - svc.started_at, 3),
+        "device": svc.config.device.name,
+        "printer": svc.link.status(),
+        "jobs": svc.manager.status(),
+    }
+
+
+def all_healthy(components: dict[str, object]) -> bool:
+    """Whether every component reports {"ok": true}."""
+    return all(isinstance(report, dict) and report.get("ok") is True for report in components.values())
+
+
+@routes.get("/health")
+async def get_health(request: web.Request) -> web.Response:
+    """200 when every component is healthy, else 503; the body says which is not and why."""
+    components = services(request).health()
+    ok = all_healthy(components)
+    return web.json_response({"ok": ok, "components": components}, status=200 if ok else 503)
+
+
+@routes.get("/api/v1/status")
+async def get_status(request: web.Request) -> web.Response:
+    """Version, uptime, device name, printer and queue."""
+    return web.json_response(build_status(services(request)))
