@@ -109,6 +109,12 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if exc.status < 400:
             raise
         return error_response(exc.status, _HTTP_CODES.get(exc.status, "http_error"), _http_message(request, exc))
+    except ConnectionError as exc:
+        # The client went away mid-request (an aborted upload); the answer is for the access log.
+        log.info("%s %s: client %s went away: %s", request.method, request.path, request.remote, exc)
+        return error_response(
+            400, "request_incomplete", f"the request to {request.path} ended before its body was complete"
+        )
     except Exception:
         log.exception("bug: %s %s raised an unexpected error", request.method, request.path)
         return error_response(

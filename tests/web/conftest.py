@@ -1,0 +1,73 @@
+"""Fixtures for the API tests: the whole appliance with its virtual printer, served on a free port."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from blockbuster import blockbuster_ctx
+
+from edge.app import Appliance
+from edge.config.loader import load_config
+from tests.web.web_helpers import wait_for_printer
+
+MAX_UPLOAD_MB = 1
+
+
+def appliance_env(data_dir: Path, **overrides: str) -> dict[str, str]:
+    """Configuration for a fast, fully virtual appliance on a free port."""
+    env = {
+        "PRINTEDGE_DEVICE__NAME": "test-edge",
+        "PRINTEDGE_DEVICE__DATA_DIR": str(data_dir),
+        "PRINTEDGE_PRINTER__PORT": "virtual",
+        "PRINTEDGE_PRINTER__TEMPERATURE_INTERVAL_S": "0.2",
+        "PRINTEDGE_SIMULATOR__TIME_SCALE": "0.001",
+        "PRINTEDGE_JOBS__RECOVERY_INTERVAL_S": "0.5",
+        "PRINTEDGE_API__PORT": "0",
+        "PRINTEDGE_API__MAX_UPLOAD_MB": str(MAX_UPLOAD_MB),
+    }
+    env.update({f"PRINTEDGE_{key.upper()}": value for key, value in overrides.items()})
+    return env
+
+
+async def started(data_dir: Path, **overrides: str) -> Appliance:
+    """A started appliance (the caller stops it)."""
+    app = Appliance(load_config(env=appliance_env(data_dir, **overrides)))
+    # Appliance.start() creates the data directory with a (brief) blocking mkdir; not the API's to judge.
+    await app.start()
+    return app
+
+
+@contextlib.contextmanager
+def no_blocking_in_edge() -> Iterator[None]:
+    """Fail the test if edge code makes a blocking call on the event loop."""
+    with blockbuster_ctx(["edge"]):
+        yield
+
+
+@pytest.fixture
+async def appliance(tmp_path: Path) -> AsyncIterator[Appliance]:
+    """The whole appliance, started, with its API on a free port of 127.0.0.1; nothing may block the loop."""
+    app = await started(tmp_path / "data")
+    with no_blocking_in_edge():
+        try:
+            yield app
+        finally:
+            await app.stop()
+
+
+@pytest.fixture
+async def api(appliance: Appliance) -> AsyncIterator[aiohttp.ClientSession]:
+    """An HTTP client for the appliance's API (paths relative to its base URL)."""
+    async with aiohttp.ClientSession(base_url=appliance.web.url) as session:
+        yield session
+
+
+@pytest.fixture
+async def ready_api(api: aiohttp.ClientSession) -> aiohttp.ClientSession:
+    """The API once the printer link is ready."""
+    await wait_for_printer(api, "ready")
+    return api
