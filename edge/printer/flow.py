@@ -13,8 +13,23 @@ class FlowMode(enum.StrEnum):
     WINDOW = "window"
 
 
+class LineKind(enum.Enum):
+    """How a command occupies the firmware: a planner block, nothing lasting, or a wait."""
+
+    MOVE = "move"
+    INSTANT = "instant"
+    BLOCKING = "blocking"
+
+
 class FlowControl:
-    """Decides whether one more line may go on the wire, and falls back to ping-pong after errors."""
+    """Decides whether one more line may go on the wire, and falls back to ping-pong after errors.
+
+    Character counting keeps the bytes that may still sit in the firmware's RX buffer within
+    rx_buffer_size. With ADVANCED_OK the last `ok N<k> P<p> B<b>` says more: lines already moved into the
+    command queue no longer occupy RX, and while every line in flight is a move or an instant command and
+    the moves fit in the p free planner blocks, the firmware cannot block, so it drains RX as fast as
+    bytes arrive and the window may hold more than the RX buffer.
+    """
 
     def __init__(self, *, max_lines: int, rx_buffer_size: int, clean_lines_to_widen: int) -> None:
         self.max_lines = max_lines
@@ -23,19 +38,25 @@ class FlowControl:
         self.mode = FlowMode.WINDOW if max_lines > 1 else FlowMode.PING_PONG
         self.clean_run = 0
         self.fallbacks = 0
-        # ADVANCED_OK bookkeeping: last acknowledged line and the queue slots it said were free.
         self.advanced = False
-        self._last_ok_number = 0
+        self._last_ok_number = -1
         self._last_queue_free = 0
+        self._last_planner_free = 0
         self._max_queue_free = 0
 
-    def note_advanced_ok(self, number: int, queue_free: int | None) -> None:
-        """Remember what an `ok N.. B..` said about the firmware's command queue."""
+    def note_advanced_ok(self, number: int, planner_free: int | None, queue_free: int | None) -> None:
+        """Remember what an `ok N.. P.. B..` said about the firmware's planner and command queue."""
         self.advanced = True
-        if queue_free is not None:
+        if queue_free is not None and planner_free is not None:
             self._last_ok_number = number
             self._last_queue_free = queue_free
+            self._last_planner_free = planner_free
             self._max_queue_free = max(self._max_queue_free, queue_free)
+
+    @property
+    def planner_free(self) -> int:
+        """Free planner blocks at the last ADVANCED_OK answer (0 when unknown)."""
+        return self._last_planner_free if self.advanced else 0
 
     def fall_back(self) -> None:
         """An error or resend was seen: one line at a time until the link proves clean."""
@@ -51,21 +72,43 @@ class FlowControl:
         if self.mode is FlowMode.PING_PONG and self.max_lines > 1 and self.clean_run >= self.clean_lines_to_widen:
             self.mode = FlowMode.WINDOW
 
-    def may_send(self, acked: int, send_ptr: int, size_of: Callable[[int], int], next_size: int) -> bool:
-        """Whether line `send_ptr` (of next_size bytes) may be sent while lines acked+1..send_ptr-1 fly."""
+    def may_send(
+        self,
+        acked: int,
+        send_ptr: int,
+        size_of: Callable[[int], int],
+        kind_of: Callable[[int], LineKind],
+        next_size: int,
+        next_kind: LineKind,
+    ) -> bool:
+        """Whether line `send_ptr` may be sent while lines acked+1 .. send_ptr-1 are in flight."""
         in_flight = send_ptr - 1 - acked
         if in_flight <= 0:
             return True
         if self.mode is FlowMode.PING_PONG or in_flight >= self.max_lines:
             return False
+        knows_firmware = self.advanced and self._last_ok_number == acked
+        if knows_firmware and self._cannot_block(acked, send_ptr, kind_of, next_kind):
+            return True
         first_in_rx = acked + 1
-        if self.advanced and self._last_ok_number >= acked:
-            # Lines the firmware had already moved into its command queue no longer occupy RX.
+        if knows_firmware:
             queued = self._max_queue_free - self._last_queue_free
-            first_in_rx = max(first_in_rx, self._last_ok_number + queued + 1)
+            first_in_rx += queued
         used = next_size
         for number in range(first_in_rx, send_ptr):
             used += size_of(number)
             if used > self.rx_buffer_size:
                 return False
         return True
+
+    def _cannot_block(self, acked: int, send_ptr: int, kind_of: Callable[[int], LineKind], next_kind: LineKind) -> bool:
+        moves = 1 if next_kind is LineKind.MOVE else 0
+        if next_kind is LineKind.BLOCKING:
+            return False
+        for number in range(acked + 1, send_ptr):
+            kind = kind_of(number)
+            if kind is LineKind.BLOCKING:
+                return False
+            moves += kind is LineKind.MOVE
+        # One block of margin: the acknowledged line's own block may not be counted in P yet.
+        return moves <= self._last_planner_free - 1

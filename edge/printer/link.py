@@ -24,8 +24,8 @@ from edge.core.errors import (
 from edge.core.events import EventBus, FirmwareMessage, HostAction, LinkStateChanged, TemperatureReport
 from edge.core.tasks import TaskSupervisor
 from edge.printer import protocol as p
-from edge.printer.flow import FlowControl, FlowMode
-from edge.printer.gcode import command_word, frame, is_long_command
+from edge.printer.flow import FlowControl, FlowMode, LineKind
+from edge.printer.gcode import command_word, frame, is_long_command, line_kind
 from edge.printer.safety import SafetyFilter
 from edge.printer.transport import SerialTransport
 
@@ -51,6 +51,7 @@ class _Line:
     command: str
     data: bytes
     long: bool
+    kind: LineKind
     future: asyncio.Future[None] | None
     sent_at: float = 0.0
     sends: int = 0
@@ -139,6 +140,7 @@ class PrinterLink:
         self._rtt_min = 0.05
         self._rtt_avg = 0.05
         self._autoreport = False
+        self.recent: deque[str] = deque(maxlen=12)
 
     # ---- component contract -------------------------------------------------------------
 
@@ -332,19 +334,22 @@ class PrinterLink:
             if self._send_ptr < self._next_number:
                 line = self._lines[self._send_ptr]
             elif self._pending:
-                if not self.flow.may_send(self._acked, self._send_ptr, self._size_of, 0):
+                item = self._pending[0]
+                kind = line_kind(item.command)
+                if not self.flow.may_send(self._acked, self._send_ptr, self._size_of, self._kind_of, 0, kind):
                     break
-                item = self._pending.popleft()
+                self._pending.popleft()
                 number = self._next_number
-                line = _Line(
-                    number, item.command, frame(number, item.command), is_long_command(item.command), item.future
-                )
+                data = frame(number, item.command)
+                line = _Line(number, item.command, data, is_long_command(item.command), kind, item.future)
                 self._lines[number] = line
                 self._next_number += 1
                 self._space.set()
             else:
                 break
-            if not self.flow.may_send(self._acked, self._send_ptr, self._size_of, len(line.data)):
+            if not self.flow.may_send(
+                self._acked, self._send_ptr, self._size_of, self._kind_of, len(line.data), line.kind
+            ):
                 break
             out.append(line.data)
             line.sent_at = now
@@ -364,12 +369,16 @@ class PrinterLink:
     def _size_of(self, number: int) -> int:
         return len(self._lines[number].data)
 
+    def _kind_of(self, number: int) -> LineKind:
+        return self._lines[number].kind
+
     # ---- receiving ----------------------------------------------------------------------
 
     def _on_line(self, raw: bytes, at: float) -> None:
         text = raw.decode("ascii", "replace")
         if not text.strip():
             return
+        self.recent.append(text)
         reply = p.parse_reply(text)
         if isinstance(reply, p.Ok):
             self._on_ok(reply, at)
@@ -399,9 +408,7 @@ class PrinterLink:
                 self._bus.publish(FirmwareMessage(level="warning", text=reply.text))
         else:
             self.stats.unrecognized += 1
-            if self.in_flight and self.flow.mode is FlowMode.PING_PONG:
-                # Possibly a corrupted ok: probe soon instead of waiting for the full timeout.
-                self._suspect_lost_ok = True
+            self._suspect_garbled()
         self._arm_timer()
 
     def _on_ok(self, ok: p.Ok, at: float) -> None:
@@ -411,10 +418,16 @@ class PrinterLink:
             self.flow.advanced = self.firmware.advanced_ok = True
             n = ok.number
             if self._acked < n <= self._max_sent:
-                self.flow.note_advanced_ok(n, ok.queue_free)
+                self.flow.note_advanced_ok(n, ok.planner_free, ok.queue_free)
                 self._ack_upto(n, at)
             else:
                 self.stats.stray_oks += 1
+                self._suspect_garbled()
+            return
+        if self.flow.advanced and (ok.planner_free is not None or ok.queue_free is not None):
+            # An advanced ok whose N was damaged on the way: it answered something, but what?
+            self.stats.stray_oks += 1
+            self._suspect_garbled()
             return
         if not self.in_flight:
             self.stats.stray_oks += 1
@@ -462,6 +475,13 @@ class PrinterLink:
         self.flow.fall_back()
         if m > self._max_sent + 1 or m < 0:
             log.warning("firmware asked for line %d, which was never sent (last sent %d); ignored", m, self._max_sent)
+            self._suspect_garbled()
+            return
+        if m <= self._acked and (self.flow.advanced or m < self._acked + 1 - self.flow.max_lines):
+            # `ok N<acked>` already proved these lines ran (or plain oks cannot be this far off):
+            # the number is stale or was corrupted on the way.
+            self.stats.stale_resends += 1
+            self._suspect_garbled()
             return
         if m < self._oldest:
             self._fatal(ResendLoopError(f"firmware asked for line {m}, older than the {len(self._lines)} lines kept"))
@@ -475,7 +495,9 @@ class PrinterLink:
             return
         if at - self._lines[m].sent_at < self._stale_window():
             self.stats.stale_resends += 1
+            self._suspect_garbled()
             return
+        self._suspect_lost_ok = False
         count = self._resend_counts.get(m, 0) + 1
         self._resend_counts[m] = count
         if count > self.config.resend_loop_limit:
@@ -491,6 +513,8 @@ class PrinterLink:
         if error.line_error:
             self.stats.line_errors += 1
             self.flow.fall_back()
+            # A Resend should follow; if it was lost on the way, probe soon.
+            self._suspect_garbled()
             return
         self._bus.publish(FirmwareMessage(level="error", text=error.text))
 
@@ -521,8 +545,14 @@ class PrinterLink:
 
     # ---- timeouts -----------------------------------------------------------------------
 
+    def _suspect_garbled(self) -> None:
+        if self.in_flight and self.flow.mode is FlowMode.PING_PONG:
+            # Possibly a corrupted answer: probe soon instead of waiting for the full timeout.
+            self._suspect_lost_ok = True
+
     def _stale_window(self) -> float:
-        return 0.5 * self._rtt_min
+        # Until a round trip has been measured, nothing can be judged too early to be an answer.
+        return 0.5 * self._rtt_min if self.stats.rtt_min_ms is not None else 0.0
 
     def _arm_timer(self) -> None:
         self._cancel_timer()
@@ -531,6 +561,8 @@ class PrinterLink:
         loop = asyncio.get_running_loop()
         if self._suspect_lost_ok:
             delay = max(0.005, 4 * self._rtt_avg)
+        elif self._expect_quick_answer():
+            delay = max(0.025, 8 * self._rtt_avg)
         elif any(self._lines[n].long for n in range(self._acked + 1, self._send_ptr)):
             delay = self.config.long_command_timeout_s
         else:
@@ -538,6 +570,16 @@ class PrinterLink:
         self._timer = loop.call_at(
             max(self._last_progress, self._lines[self._send_ptr - 1].sent_at) + delay, self._on_timeout
         )
+
+    def _expect_quick_answer(self) -> bool:
+        """One line in flight that cannot block (free planner blocks, no wait): its answer is a round trip away.
+
+        Silence then means the line or its answer was damaged (a lost newline leaves half a line waiting
+        in the firmware), and probing at once is safe because the line number guards against repeats.
+        """
+        if self.flow.mode is not FlowMode.PING_PONG or self.in_flight != 1 or self.flow.planner_free < 2:
+            return False
+        return self._lines[self._acked + 1].kind is not LineKind.BLOCKING
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:
@@ -548,7 +590,7 @@ class PrinterLink:
         self._timer = None
         if not self.in_flight:
             return
-        if not self._suspect_lost_ok:
+        if not self._suspect_lost_ok and not self._expect_quick_answer():
             self.stats.timeouts += 1
         self._probes_in_row += 1
         if self._probes_in_row > self.config.probe_attempts:
@@ -559,6 +601,8 @@ class PrinterLink:
                 )
             )
             return
+        if not self._suspect_lost_ok and not self._expect_quick_answer():
+            log.debug("timeout on line %d; last received: %s", self._acked + 1, list(self.recent))
         self._probe("no answer" if not self._suspect_lost_ok else "garbled answer")
 
     def _probe(self, why: str) -> None:

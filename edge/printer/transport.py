@@ -37,13 +37,18 @@ def candidate_ports() -> list[str]:
 
 
 class _LineProtocol(asyncio.Protocol):
-    def __init__(self, on_line: LineHandler, on_lost: LostHandler) -> None:
+    def __init__(self, on_line: LineHandler, on_lost: LostHandler, partial_after: float) -> None:
         self._on_line = on_line
         self._on_lost = on_lost
         self._buffer = b""
+        self._partial_after = partial_after
+        self._flush: asyncio.TimerHandle | None = None
 
     def data_received(self, data: bytes) -> None:
         now = time.monotonic()
+        if self._flush is not None:
+            self._flush.cancel()
+            self._flush = None
         buffer = self._buffer + data
         start = 0
         while True:
@@ -57,8 +62,19 @@ class _LineProtocol(asyncio.Protocol):
             # A line this long is noise; hand it over so the link can count it.
             self._on_line(self._buffer, now)
             self._buffer = b""
+        if self._buffer:
+            # Firmware sends whole lines at once; a tail that stays alone lost its newline on the wire.
+            self._flush = asyncio.get_running_loop().call_later(self._partial_after, self._flush_partial)
+
+    def _flush_partial(self) -> None:
+        self._flush = None
+        if self._buffer:
+            line, self._buffer = self._buffer, b""
+            self._on_line(line, time.monotonic())
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self._flush is not None:
+            self._flush.cancel()
         self._on_lost(exc)
 
 
@@ -90,7 +106,8 @@ class SerialTransport:
         except (serial.SerialException, OSError, ValueError) as exc:
             raise PortNotFoundError(port, str(exc)) from None
         loop = asyncio.get_running_loop()
-        protocol = _LineProtocol(self._on_line, self._lost)
+        # Long enough for a 200-character line at this baud rate, and never under 20 ms.
+        protocol = _LineProtocol(self._on_line, self._lost, max(0.02, 2000 / baud))
         transport, _ = await serial_asyncio_fast.connection_for_serial(loop, lambda: protocol, instance)
         self._transport = transport
         self.port = port

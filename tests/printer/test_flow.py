@@ -2,34 +2,66 @@
 
 from __future__ import annotations
 
-from edge.printer.flow import FlowControl, FlowMode
+from edge.printer.flow import FlowControl, FlowMode, LineKind
+
+MOVE, INSTANT, BLOCKING = LineKind.MOVE, LineKind.INSTANT, LineKind.BLOCKING
 
 
-def _sizes(n: int) -> int:
+def _size(n: int) -> int:
     return 30
+
+
+def _moves(n: int) -> LineKind:
+    return MOVE
+
+
+def may(flow: FlowControl, acked: int, send_ptr: int, kind: LineKind = MOVE, kinds=_moves) -> bool:  # type: ignore[no-untyped-def]
+    return flow.may_send(acked, send_ptr, _size, kinds, 30, kind)
 
 
 def test_ping_pong_sends_one_line_at_a_time() -> None:
     flow = FlowControl(max_lines=1, rx_buffer_size=128, clean_lines_to_widen=10)
     assert flow.mode is FlowMode.PING_PONG
-    assert flow.may_send(acked=4, send_ptr=5, size_of=_sizes, next_size=30)
-    assert not flow.may_send(acked=4, send_ptr=6, size_of=_sizes, next_size=30)
+    assert may(flow, 4, 5)
+    assert not may(flow, 4, 6)
 
 
 def test_character_counting_keeps_unacknowledged_bytes_within_the_rx_buffer() -> None:
     flow = FlowControl(max_lines=32, rx_buffer_size=128, clean_lines_to_widen=10)
-    # 3 lines of 30 bytes in flight + 30 more = 120 <= 128
-    assert flow.may_send(acked=0, send_ptr=4, size_of=_sizes, next_size=30)
-    # 4 in flight + 1 = 150 > 128
-    assert not flow.may_send(acked=0, send_ptr=5, size_of=_sizes, next_size=30)
+    assert may(flow, 0, 4)  # 3 lines of 30 bytes in flight + 30 = 120 <= 128
+    assert not may(flow, 0, 5)  # 150 > 128
 
 
 def test_advanced_ok_discounts_lines_already_in_the_command_queue() -> None:
     flow = FlowControl(max_lines=32, rx_buffer_size=128, clean_lines_to_widen=10)
-    flow.note_advanced_ok(10, queue_free=4)  # idle: 4 free slots
-    flow.note_advanced_ok(10, queue_free=0)  # lines 11..14 sit in the queue, out of RX
-    assert flow.may_send(acked=10, send_ptr=18, size_of=_sizes, next_size=30)  # 15,16,17 + new = 120
-    assert not flow.may_send(acked=10, send_ptr=19, size_of=_sizes, next_size=30)
+    flow.note_advanced_ok(10, planner_free=0, queue_free=3)  # idle queue: 3 free besides the acked line
+    flow.note_advanced_ok(10, planner_free=0, queue_free=0)  # lines 11..13 sit in the queue, out of RX
+    assert may(flow, 10, 17)  # 14, 15, 16 + new = 120
+    assert not may(flow, 10, 18)
+
+
+def test_free_planner_blocks_allow_more_than_the_rx_buffer() -> None:
+    flow = FlowControl(max_lines=32, rx_buffer_size=128, clean_lines_to_widen=10)
+    flow.note_advanced_ok(10, planner_free=15, queue_free=3)
+    assert may(flow, 10, 24)  # 13 moves in flight + 1 new <= 15 - 1 free blocks
+    assert not may(flow, 10, 25)  # 15 moves would fill the planner: back to counting bytes
+
+
+def test_a_blocking_command_in_flight_means_counting_bytes_again() -> None:
+    flow = FlowControl(max_lines=32, rx_buffer_size=128, clean_lines_to_widen=10)
+    flow.note_advanced_ok(10, planner_free=15, queue_free=3)
+
+    def kinds(n: int) -> LineKind:
+        return BLOCKING if n == 11 else MOVE
+
+    assert not may(flow, 10, 15, MOVE, kinds)  # 4 in flight + 1 = 150 bytes > 128
+    assert not may(flow, 10, 15, BLOCKING)  # the same when the new line is the one that blocks
+
+
+def test_stale_ok_information_is_not_used() -> None:
+    flow = FlowControl(max_lines=32, rx_buffer_size=128, clean_lines_to_widen=10)
+    flow.note_advanced_ok(10, planner_free=15, queue_free=3)
+    assert not may(flow, 11, 16)  # line 11 was acknowledged some other way: fall back to counting
 
 
 def test_error_falls_back_to_ping_pong_and_clean_lines_widen_again() -> None:
@@ -44,5 +76,5 @@ def test_error_falls_back_to_ping_pong_and_clean_lines_widen_again() -> None:
 
 def test_window_never_exceeds_max_lines() -> None:
     flow = FlowControl(max_lines=2, rx_buffer_size=10_000, clean_lines_to_widen=5)
-    assert flow.may_send(acked=0, send_ptr=2, size_of=_sizes, next_size=30)
-    assert not flow.may_send(acked=0, send_ptr=3, size_of=_sizes, next_size=30)
+    assert may(flow, 0, 2)
+    assert not may(flow, 0, 3)
