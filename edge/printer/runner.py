@@ -212,6 +212,7 @@ class JobRunner:
             return await self._cancelled()
         except PrinterError as exc:
             return await self._interrupted(exc)
+        self.bytes_done = self.bytes_total  # trailing comments count as done too
         await self._flush_recovery()
         await self._set_state(JobState.COMPLETED, f"{self.lines_done} lines in {self.elapsed():.0f} s")
         return self.state

@@ -315,7 +315,7 @@ async def test_unknown_replies_are_counted_and_streaming_goes_on(make_printer: S
 
 async def test_missing_port_is_a_clear_error(make_link: MakeLink, tmp_path: Path) -> None:
     link = make_link(str(tmp_path / "ttyNOPE"))
-    with pytest.raises(PortNotFoundError, match="ttyNOPE.*no such device"):
+    with pytest.raises(PortNotFoundError, match=r"ttyNOPE.*no such device"):
         await link.connect()
     assert link.state is LinkState.DISCONNECTED
 

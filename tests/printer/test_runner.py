@@ -1,0 +1,141 @@
+"""The job runner: progress, layers, pause/resume/cancel scripts, recovery points, interruptions."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from edge.config.schema import JobsConfig
+from edge.core.events import EventBus, JobProgress
+from edge.jobs.model import JobState
+from edge.printer.gcode import strip_comment
+from edge.printer.link import PrinterLink
+from edge.printer.runner import JobRunner, MemoryJobSink
+
+from .conftest import SimFactory
+
+MakeLink = Callable[..., PrinterLink]
+CUBE = Path(__file__).resolve().parents[1] / "data" / "cube.gcode"
+
+
+def layered_file(path: Path, layers: int, moves_per_layer: int) -> Path:
+    lines = ["G90", "M82", "G92 E0"]
+    e = 0.0
+    for layer in range(layers):
+        lines += [";LAYER_CHANGE", f"G1 Z{0.2 * (layer + 1):.2f} F600"]
+        for i in range(moves_per_layer):
+            e += 0.05
+            lines.append(f"G1 X{50 + (i % 2) * 10} Y{50 + layer} E{e:.4f} F3000")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def commands_of(path: Path) -> list[str]:
+    return [c for c in (strip_comment(line) for line in path.read_text().splitlines()) if c]
+
+
+async def test_prints_a_file_to_completion_with_layers_and_progress(
+    make_printer: SimFactory, make_link: MakeLink
+) -> None:
+    printer = await make_printer(time_scale=0.001)
+    link = make_link(printer.port)
+    await link.connect()
+    bus = EventBus()
+    progress = bus.subscribe(JobProgress)
+    sink = MemoryJobSink()
+    runner = JobRunner(link, bus, sink, JobsConfig())
+    state = await runner.run(1, CUBE, lines_total=len(commands_of(CUBE)), estimated_time_s=62)
+    assert state is JobState.COMPLETED
+    assert runner.lines_done == len(commands_of(CUBE))
+    assert runner.bytes_done == CUBE.stat().st_size
+    assert runner.layer == 5
+    executed = [e.command for e in printer.executed if e.number]
+    assert executed[-1] == "M400"
+    assert executed[-1 - len(commands_of(CUBE)) : -1] == commands_of(CUBE)
+    assert sink.recovery is not None and sink.recovery.layer == 5
+    last = None
+    while (event := progress.get_nowait()) is not None:
+        last = event
+    assert isinstance(last, JobProgress) and last.lines_done == runner.lines_done
+
+
+async def test_pause_parks_the_head_and_resume_restores_it(
+    make_printer: SimFactory, make_link: MakeLink, tmp_path: Path
+) -> None:
+    printer = await make_printer(time_scale=0.05)
+    link = make_link(printer.port)
+    await link.connect()
+    gcode = layered_file(tmp_path / "p.gcode", layers=4, moves_per_layer=40)
+    runner = JobRunner(link, EventBus(), MemoryJobSink(), JobsConfig(park_x=5, park_y=190))
+    task = asyncio.create_task(runner.run(1, gcode, lines_total=len(commands_of(gcode))))
+    await asyncio.sleep(0.3)
+    runner.request_pause()
+    await asyncio.wait_for(runner.parked.wait(), 10)
+    assert runner.state is JobState.PAUSED
+    assert printer.position["x"] == 5 and printer.position["y"] == 190
+    parked_at = dict(printer.position)
+    await asyncio.sleep(0.2)
+    assert printer.position == parked_at
+    runner.request_resume()
+    assert await asyncio.wait_for(task, 60) is JobState.COMPLETED
+    job_lines = [e.command for e in printer.executed if e.number and e.command in set(commands_of(gcode))]
+    assert len([c for c in job_lines if c.startswith("G1 X")]) >= 160
+
+
+async def test_cancel_runs_the_end_script(make_printer: SimFactory, make_link: MakeLink, tmp_path: Path) -> None:
+    printer = await make_printer(time_scale=0.05)
+    link = make_link(printer.port)
+    await link.connect()
+    gcode = layered_file(tmp_path / "c.gcode", layers=4, moves_per_layer=40)
+    sink = MemoryJobSink()
+    runner = JobRunner(link, EventBus(), sink, JobsConfig())
+    task = asyncio.create_task(runner.run(1, gcode, lines_total=len(commands_of(gcode))))
+    await asyncio.sleep(0.3)
+    runner.request_cancel()
+    assert await asyncio.wait_for(task, 30) is JobState.CANCELLED
+    assert [e.command for e in printer.executed][-4:] == ["M104 S0", "M140 S0", "M107", "M84"]
+    assert "cancelled at line" in sink.detail
+
+
+async def test_disconnect_mid_print_leaves_an_interrupted_job_with_a_recovery_point(
+    make_printer: SimFactory, make_link: MakeLink, tmp_path: Path
+) -> None:
+    printer = await make_printer(time_scale=0.05)
+    link = make_link(printer.port)
+    await link.connect()
+    gcode = layered_file(tmp_path / "d.gcode", layers=6, moves_per_layer=40)
+    sink = MemoryJobSink()
+    runner = JobRunner(link, EventBus(), sink, JobsConfig())
+    task = asyncio.create_task(runner.run(1, gcode, lines_total=len(commands_of(gcode))))
+    while runner.layer < 2:
+        await asyncio.sleep(0.02)
+    printer.disconnect()
+    assert await asyncio.wait_for(task, 10) is JobState.INTERRUPTED
+    assert "interrupted at line" in sink.detail and "lost" in sink.detail
+    assert sink.recovery is not None
+    assert sink.recovery.layer >= 2
+    assert sink.recovery.line_index == runner.last_index
+
+
+async def test_resume_from_a_recovery_point_skips_what_already_ran(
+    make_printer: SimFactory, make_link: MakeLink, tmp_path: Path
+) -> None:
+    printer = await make_printer(time_scale=0.001)
+    link = make_link(printer.port)
+    await link.connect()
+    gcode = layered_file(tmp_path / "r.gcode", layers=3, moves_per_layer=10)
+    first = JobRunner(link, EventBus(), MemoryJobSink(), JobsConfig())
+    await first.run(1, gcode, lines_total=len(commands_of(gcode)))
+    point = first.recovery_point()
+    point.line_index = 20
+    point.z = 0.4
+    before = len(printer.executed)
+    second = JobRunner(link, EventBus(), MemoryJobSink(), JobsConfig())
+    assert await second.run(2, gcode, lines_total=len(commands_of(gcode)), resume=point) is JobState.COMPLETED
+    ran = [e.command for e in printer.executed[before:]]
+    lines = gcode.read_text().splitlines()
+    preamble_end = ran.index("G1 F3000")
+    assert "G28 X Y" in ran[:preamble_end] and "G92 Z0.4" in ran[:preamble_end]
+    assert ran[preamble_end + 1 : -1] == [c for c in lines[21:] if c and not c.startswith(";")]
+    assert ran[-1] == "M400"
