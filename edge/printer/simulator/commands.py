@@ -29,59 +29,18 @@ _STEPS_PER_MM = (80.0, 80.0, 400.0)
 _HEAD = re.compile(r"\s*[A-Za-z]\s*[-+]?[\d.]*")
 _LETTER = re.compile(r"[A-Za-z]")
 _CAPABILITIES = (
-    "SERIAL_XON_XOFF:0",
-    "BINARY_FILE_TRANSFER:0",
-    "EEPROM:0",
-    "VOLUMETRIC:0",
-    "AUTOREPORT_POS:0",
-    "AUTOREPORT_TEMP:{autoreport}",
-    "PROGRESS:0",
-    "PRINT_JOB:1",
-    "AUTOLEVEL:0",
-    "RUNOUT:0",
-    "Z_PROBE:0",
-    "LEVELING_DATA:0",
-    "BUILD_PERCENT:0",
-    "SOFTWARE_POWER:0",
-    "TOGGLE_LIGHTS:0",
-    "CASE_LIGHT_BRIGHTNESS:0",
-    "EMERGENCY_PARSER:1",
-    "HOST_ACTION_COMMANDS:1",
-    "PROMPT_SUPPORT:0",
-    "SDCARD:0",
-    "AUTOREPORT_SD_STATUS:0",
-    "LONG_FILENAME:0",
-    "THERMAL_PROTECTION:1",
-    "MOTION_MODES:0",
-    "ARCS:0",
-    "BABYSTEPPING:0",
-    "CHAMBER_TEMPERATURE:0",
-    "MEATPACK:0",
-)
+    "SERIAL_XON_XOFF:0", "BINARY_FILE_TRANSFER:0", "EEPROM:0", "VOLUMETRIC:0", "AUTOREPORT_POS:0",
+    "AUTOREPORT_TEMP:{autoreport}", "PROGRESS:0", "PRINT_JOB:1", "AUTOLEVEL:0", "RUNOUT:0", "Z_PROBE:0",
+    "LEVELING_DATA:0", "BUILD_PERCENT:0", "SOFTWARE_POWER:0", "TOGGLE_LIGHTS:0", "CASE_LIGHT_BRIGHTNESS:0",
+    "EMERGENCY_PARSER:1", "HOST_ACTION_COMMANDS:1", "PROMPT_SUPPORT:0", "SDCARD:0", "AUTOREPORT_SD_STATUS:0",
+    "LONG_FILENAME:0", "THERMAL_PROTECTION:1", "MOTION_MODES:0", "ARCS:0", "BABYSTEPPING:0",
+    "CHAMBER_TEMPERATURE:0", "MEATPACK:0",
+)  # fmt: skip
 # Accepted with a plain ok and no effect on the simulation.
-_NO_OPS = [
-    "G21",
-    "M17",
-    "M31",
-    "M73",
-    "M75",
-    "M76",
-    "M77",
-    "M80",
-    "M92",
-    "M108",
-    "M201",
-    "M203",
-    "M204",
-    "M205",
-    "M206",
-    "M211",
-    "M300",
-    "M500",
-    "M501",
-    "M502",
-    "M851",
-]
+_NO_OPS = (
+    "G21", "M17", "M31", "M73", "M75", "M76", "M77", "M80", "M92", "M108", "M201", "M203", "M204", "M205",
+    "M206", "M211", "M300", "M500", "M501", "M502", "M851",
+)  # fmt: skip
 
 
 @dataclass(slots=True)
