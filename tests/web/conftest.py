@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from blockbuster import blockbuster_ctx
 
 from edge.app import Appliance
 from edge.config.loader import load_config
+from edge.printer.link import LinkState
 from tests.web.web_helpers import wait_for_printer
 
 MAX_UPLOAD_MB = 1
@@ -34,10 +36,20 @@ def appliance_env(data_dir: Path, **overrides: str) -> dict[str, str]:
 
 
 async def started(data_dir: Path, **overrides: str) -> Appliance:
-    """A started appliance (the caller stops it)."""
+    """A started appliance whose printer link is ready (the caller stops it)."""
     app = Appliance(load_config(env=appliance_env(data_dir, **overrides)))
     # Appliance.start() creates the data directory with a (brief) blocking mkdir; not the API's to judge.
     await app.start()
+    # Stopping during the link's handshake can lose the cancellation on Python 3.11 (asyncio.wait_for),
+    # which hangs PrinterLink.stop(); so every test starts from a connected printer.
+    link = app.services.link
+    for _ in range(200):
+        if link.state is LinkState.READY:
+            break
+        await asyncio.sleep(0.05)
+    else:
+        await app.stop()
+        raise AssertionError(f"printer link did not become ready: {link.state.value}: {link.detail}")
     return app
 
 
