@@ -131,5 +131,11 @@ def _http_message(request: web.Request, exc: web.HTTPException) -> str:
         allowed = ", ".join(sorted(exc.allowed_methods))
         return f"method {request.method} is not allowed on {request.path} (allowed: {allowed})"
     if exc.status == 413:
-        return f"request body of {request.content_length} bytes is too large for {request.path}"
-    return f"{exc.reason} on {request.method} {request.path}"
+        return (
+            f"request body of {request.content_length} bytes is too large for {request.path} "
+            "(JSON bodies are limited to 1 MiB; upload G-code to /api/v1/files)"
+        )
+    detail = " ".join((exc.text or "").split())
+    if not detail or detail == f"{exc.status}: {exc.reason}":
+        detail = exc.reason
+    return f"{detail} ({request.method} {request.path})"

@@ -139,3 +139,12 @@ async def test_job_action_in_the_wrong_state_is_409(ready_api: aiohttp.ClientSes
         async with ready_api.post(f"/api/v1/jobs/{job['id']}/cancel") as response:
             assert response.status == 200
     await wait_for_job(ready_api, running["id"], "cancelled")
+
+
+async def test_json_body_over_one_mib_is_413(api: aiohttp.ClientSession) -> None:
+    payload = b'{"file_id": 1, "pad": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    async with api.post("/api/v1/jobs", data=payload, headers={"Content-Type": "application/json"}) as response:
+        body = await error_of(response)
+    assert response.status == 413
+    assert body["error"] == "request_too_large"
+    assert "/api/v1/files" in body["message"]

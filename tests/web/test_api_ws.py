@@ -146,3 +146,10 @@ async def test_shutdown_closes_every_websocket_promptly(tmp_path: Path) -> None:
     finally:
         if not stopped:
             await app.stop()
+
+
+async def test_plain_http_request_to_the_websocket_is_a_json_400(api: aiohttp.ClientSession) -> None:
+    async with api.get("/api/v1/ws") as response:
+        body = await response.json()
+    assert response.status == 400
+    assert body["error"] == "bad_request" and "WebSocket" in body["message"]
