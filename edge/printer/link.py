@@ -32,6 +32,8 @@ from edge.printer.transport import SerialTransport
 log = logging.getLogger("printedge.printer.link")
 
 MAX_PENDING = 64
+# Quick probes sent without hearing anything back before waiting for the full timeout.
+QUICK_PROBES = 3
 
 
 class LinkState(enum.StrEnum):
@@ -129,6 +131,8 @@ class PrinterLink:
         self._lines: dict[int, _Line] = {}
         self._oldest = 0
         self._acked = 0
+        # Highest line an `ok N<line>` confirmed; a Resend below it is stale or damaged.
+        self._confirmed = 0
         self._send_ptr = 1
         self._next_number = 1
         self._max_sent = 0
@@ -137,6 +141,7 @@ class PrinterLink:
         self._last_progress = 0.0
         self._probes_in_row = 0
         self._suspect_lost_ok = False
+        self._quiet_probes = 0
         self._rtt_min = 0.05
         self._rtt_avg = 0.05
         self._autoreport = False
@@ -305,6 +310,7 @@ class PrinterLink:
         self._resend_counts.clear()
         self._oldest = 0
         self._acked = -1
+        self._confirmed = -1
         self._send_ptr = 0
         self._next_number = 0
         self._max_sent = -1
@@ -379,6 +385,8 @@ class PrinterLink:
         if not text.strip():
             return
         self.recent.append(text)
+        self._quiet_probes = 0
+        self._probes_in_row = 0
         reply = p.parse_reply(text)
         if isinstance(reply, p.Ok):
             self._on_ok(reply, at)
@@ -419,6 +427,7 @@ class PrinterLink:
             n = ok.number
             if self._acked < n <= self._max_sent:
                 self.flow.note_advanced_ok(n, ok.planner_free, ok.queue_free)
+                self._confirmed = n
                 self._ack_upto(n, at)
             else:
                 self.stats.stray_oks += 1
@@ -460,7 +469,6 @@ class PrinterLink:
         self.stats.lines_acked += n - old
         self._acked = n
         self._send_ptr = max(self._send_ptr, n + 1)
-        self._probes_in_row = 0
         self._suspect_lost_ok = False
         self._resend_counts.clear()
         self.flow.note_clean(n - old)
@@ -477,8 +485,8 @@ class PrinterLink:
             log.warning("firmware asked for line %d, which was never sent (last sent %d); ignored", m, self._max_sent)
             self._suspect_garbled()
             return
-        if m <= self._acked and (self.flow.advanced or m < self._acked + 1 - self.flow.max_lines):
-            # `ok N<acked>` already proved these lines ran (or plain oks cannot be this far off):
+        if m <= self._confirmed or m < self._acked + 1 - self.flow.max_lines:
+            # An `ok N` already proved these lines ran (and counted plain oks cannot be this far off):
             # the number is stale or was corrupted on the way.
             self.stats.stale_resends += 1
             self._suspect_garbled()
@@ -559,9 +567,9 @@ class PrinterLink:
         if not self.in_flight or self.state not in (LinkState.READY, LinkState.HANDSHAKE):
             return
         loop = asyncio.get_running_loop()
-        if self._suspect_lost_ok:
+        if self._quiet_probes < QUICK_PROBES and self._suspect_lost_ok:
             delay = max(0.005, 4 * self._rtt_avg)
-        elif self._expect_quick_answer():
+        elif self._quiet_probes < QUICK_PROBES and self._expect_quick_answer():
             delay = max(0.025, 8 * self._rtt_avg)
         elif any(self._lines[n].long for n in range(self._acked + 1, self._send_ptr)):
             delay = self.config.long_command_timeout_s
@@ -590,8 +598,10 @@ class PrinterLink:
         self._timer = None
         if not self.in_flight:
             return
-        if not self._suspect_lost_ok and not self._expect_quick_answer():
-            self.stats.timeouts += 1
+        if self._quick_probe_due():
+            self._probe("garbled or missing answer")
+            return
+        self.stats.timeouts += 1
         self._probes_in_row += 1
         if self._probes_in_row > self.config.probe_attempts:
             self._fatal(
@@ -601,14 +611,18 @@ class PrinterLink:
                 )
             )
             return
-        if not self._suspect_lost_ok and not self._expect_quick_answer():
-            log.debug("timeout on line %d; last received: %s", self._acked + 1, list(self.recent))
-        self._probe("no answer" if not self._suspect_lost_ok else "garbled answer")
+        log.debug("timeout on line %d; last received: %s", self._acked + 1, list(self.recent))
+        self._probe("no answer")
+
+    def _quick_probe_due(self) -> bool:
+        # Quick probes only while the printer is evidently alive; silence waits for the full timeout.
+        return self._quiet_probes < QUICK_PROBES and (self._suspect_lost_ok or self._expect_quick_answer())
 
     def _probe(self, why: str) -> None:
         log.debug("probing line %d: %s", self._acked + 1, why)
         self.stats.probes += 1
         self._suspect_lost_ok = False
+        self._quiet_probes += 1
         self.flow.fall_back()
         self._send_ptr = self._acked + 1
         self._pump()

@@ -1,0 +1,127 @@
+"""A process killed with SIGKILL mid-print comes back with the job interrupted and a fresh recovery point."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from edge.printer.gcode import strip_comment
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def layered_file(path: Path, layers: int, moves: int) -> list[int]:
+    """Write the file; return the line index where each layer starts."""
+    lines, starts = ["G90", "M82", "G92 E0"], []
+    e = 0.0
+    for layer in range(layers):
+        starts.append(len(lines))
+        lines += [";LAYER_CHANGE", f"G1 Z{0.2 * (layer + 1):.2f} F600"]
+        for i in range(moves):
+            e += 0.05
+            lines.append(f"G1 X{50 + (i % 2) * 20} Y{50 + layer} E{e:.4f} F2400")
+    path.write_text("\n".join(lines) + "\n")
+    return starts
+
+
+async def start_service(data: Path, port: int, printer: Path) -> asyncio.subprocess.Process:
+    env = dict(
+        os.environ,
+        PRINTEDGE_DEVICE__DATA_DIR=str(data),
+        PRINTEDGE_API__PORT=str(port),
+        PRINTEDGE_PRINTER__PORT=str(printer),
+        PRINTEDGE_JOBS__RECOVERY_INTERVAL_S="60",
+    )
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "edge.cli", "run", env=env, stderr=asyncio.subprocess.DEVNULL
+    )
+
+
+async def wait_ready(session: aiohttp.ClientSession, base: str) -> None:
+    for _ in range(300):
+        try:
+            async with session.get(f"{base}/api/v1/printer") as r:
+                if r.status == 200 and (await r.json())["state"] == "ready":
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.1)
+    raise AssertionError("service did not become ready")
+
+
+@pytest.mark.slow
+async def test_sigkill_mid_print_leaves_an_interrupted_job_with_a_recovery_point_from_this_layer(
+    tmp_path: Path,
+) -> None:
+    gcode = tmp_path / "layers.gcode"
+    starts = layered_file(gcode, layers=12, moves=30)
+    printer, log = tmp_path / "printer", tmp_path / "executed.log"
+    sim = await asyncio.create_subprocess_exec(
+        *[sys.executable, "-m", "edge.cli", "simulate", "--link", str(printer), "--baud", "250000"],
+        *["--time-scale", "1", "--advanced-ok", "--executed-log", str(log)],
+        stdout=asyncio.subprocess.DEVNULL,
+    )
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    service = None
+    try:
+        for _ in range(200):
+            if printer.exists():
+                break
+            await asyncio.sleep(0.05)
+        service = await start_service(tmp_path / "data", port, printer)
+        async with aiohttp.ClientSession() as session:
+            await wait_ready(session, base)
+            form = aiohttp.FormData()
+            form.add_field("file", gcode.read_bytes(), filename="layers.gcode")
+            async with session.post(f"{base}/api/v1/files", data=form) as r:
+                assert r.status == 201, await r.text()
+                file_id = (await r.json())["id"]
+            async with session.post(f"{base}/api/v1/jobs", json={"file_id": file_id}) as r:
+                job_id = (await r.json())["id"]
+            # Kill in the middle of layer 4: well after its layer change, well before the next.
+            while True:
+                async with session.get(f"{base}/api/v1/status") as r:
+                    progress = (await r.json())["jobs"]["progress"]
+                if progress and progress["layer"] >= 4:
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.6)
+            service.send_signal(signal.SIGKILL)
+            await asyncio.wait_for(service.wait(), 10)
+            await asyncio.sleep(0.5)
+            executed = [ln for ln in log.read_text().splitlines() if ln.split(" ", 1)[0] != "-"]
+
+            service = await start_service(tmp_path / "data", port, printer)
+            await wait_ready(session, base)
+            async with session.get(f"{base}/api/v1/jobs/{job_id}") as r:
+                job = await r.json()
+    finally:
+        if service is not None and service.returncode is None:
+            service.terminate()
+            await asyncio.wait_for(service.wait(), 30)
+        sim.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(sim.wait(), 30)
+    assert job["state"] == "interrupted"
+    assert "interrupted at line" in job["detail"]
+    recovery = job["recovery"]
+    assert recovery is not None
+    # The layer of the last line the printer executed before the kill:
+    commands = [c for c in (strip_comment(x) for x in gcode.read_text().splitlines())]
+    last_command = executed[-1].split(" ", 1)[1].split("\t")[0]
+    last_index = max(i for i, c in enumerate(commands) if c == last_command)
+    printer_layer = sum(1 for s in starts if s <= last_index)
+    assert recovery["layer"] == printer_layer
+    assert recovery["line_index"] >= starts[printer_layer - 1]
+    assert recovery["z"] == pytest.approx(0.2 * printer_layer)
