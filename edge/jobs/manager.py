@@ -60,7 +60,8 @@ class JobManager:
         if runner is not None and runner.state is JobState.PRINTING and self.link.state is LinkState.READY:
             runner.request_pause()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(runner.parked.wait(), STOP_PAUSE_TIMEOUT_S)
+                async with asyncio.timeout(STOP_PAUSE_TIMEOUT_S):
+                    await runner.parked.wait()
         await self._tasks.cancel_all()
 
     def status(self) -> dict[str, object]:

@@ -289,7 +289,9 @@ class PrinterLink:
             self._reset_numbering()
             future = self._queue_internal("M110 N0")
             try:
-                await asyncio.wait_for(asyncio.shield(future), self.config.handshake_timeout_s / attempts)
+                # asyncio.timeout, unlike wait_for on 3.11, never swallows a cancellation (stop mid-handshake).
+                async with asyncio.timeout(self.config.handshake_timeout_s / attempts):
+                    await asyncio.shield(future)
                 break
             except TimeoutError:
                 if attempt == attempts - 1:
@@ -298,11 +300,13 @@ class PrinterLink:
                         f"{self.config.handshake_timeout_s:g} s: is it a printer, and is the baud rate "
                         f"{self.config.baud} right?"
                     ) from None
-        await asyncio.wait_for(self._queue_internal("M115"), self.config.handshake_timeout_s)
+        async with asyncio.timeout(self.config.handshake_timeout_s):
+            await self._queue_internal("M115")
         self._autoreport = self.firmware.capabilities.get("AUTOREPORT_TEMP", False)
         if self._autoreport:
             interval = max(1, round(self.config.temperature_interval_s))
-            await asyncio.wait_for(self._queue_internal(f"M155 S{interval}"), self.config.handshake_timeout_s)
+            async with asyncio.timeout(self.config.handshake_timeout_s):
+                await self._queue_internal(f"M155 S{interval}")
 
     def _reset_numbering(self) -> None:
         self._fail_all(PrinterDisconnectedError("link restarted"))

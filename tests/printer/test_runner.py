@@ -108,7 +108,9 @@ async def test_disconnect_mid_print_leaves_an_interrupted_job_with_a_recovery_po
     sink = MemoryJobSink()
     runner = JobRunner(link, EventBus(), sink, JobsConfig())
     task = asyncio.create_task(runner.run(1, gcode, lines_total=len(commands_of(gcode))))
-    while runner.layer < 2:
+    for _ in range(500):
+        if runner.layer >= 2:
+            break
         await asyncio.sleep(0.02)
     printer.disconnect()
     assert await asyncio.wait_for(task, 10) is JobState.INTERRUPTED
