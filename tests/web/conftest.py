@@ -40,8 +40,7 @@ async def started(data_dir: Path, **overrides: str) -> Appliance:
     app = Appliance(load_config(env=appliance_env(data_dir, **overrides)))
     # Appliance.start() creates the data directory with a (brief) blocking mkdir; not the API's to judge.
     await app.start()
-    # Stopping during the link's handshake can lose the cancellation on Python 3.11 (asyncio.wait_for),
-    # which hangs PrinterLink.stop(); so every test starts from a connected printer.
+    # Every test starts from a connected printer, so none depends on how fast the handshake is.
     link = app.services.link
     for _ in range(200):
         if link.state is LinkState.READY:
