@@ -103,7 +103,7 @@ class Appliance:
 
     async def start(self) -> None:
         """Start every component in order; one that fails is reported and the rest keep going."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(self.data_dir.mkdir, parents=True, exist_ok=True)
         for component in self.components:
             try:
                 await component.start()

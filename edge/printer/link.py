@@ -274,8 +274,8 @@ class PrinterLink:
                 log.warning("printer link: %s", exc)
             if self.state is LinkState.HALTED:
                 # A halted printer stays halted until a person asks for a reset.
-                self._reset_requested.clear()
                 await self._reset_requested.wait()
+                self._reset_requested.clear()
                 continue
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, self.config.reconnect_max_backoff_s)

@@ -38,9 +38,6 @@ class JobSink(Protocol):
     async def save_recovery(self, point: RecoveryPoint) -> object:
         """Persist the latest recovery point."""
 
-    async def add_event(self, job_id: int, kind: str, detail: str = "") -> object:
-        """Append to the job's history."""
-
 
 class MemoryJobSink:
     """Keeps a job's record in memory, for printing without a database (`printedge print`, benchmarks)."""
@@ -49,11 +46,12 @@ class MemoryJobSink:
         self.state = JobState.QUEUED
         self.detail = ""
         self.recovery: RecoveryPoint | None = None
-        self.events: list[tuple[str, str]] = []
+        self.history: list[tuple[JobState, str]] = []
 
     async def update_state(self, job_id: int, state: JobState, detail: str = "") -> None:
         """Remember the state."""
         self.state, self.detail = state, detail
+        self.history.append((state, detail))
 
     async def update_progress(self, job_id: int, lines_done: int, bytes_done: int, layer: int) -> None:
         """Progress lives in the runner; nothing to keep."""
@@ -61,10 +59,6 @@ class MemoryJobSink:
     async def save_recovery(self, point: RecoveryPoint) -> None:
         """Remember the latest point."""
         self.recovery = point
-
-    async def add_event(self, job_id: int, kind: str, detail: str = "") -> None:
-        """Remember the event."""
-        self.events.append((kind, detail))
 
 
 @dataclass(slots=True)
@@ -427,6 +421,5 @@ class JobRunner:
     async def _set_state(self, state: JobState, detail: str) -> None:
         self.state = state
         await self._sink.update_state(self.job_id, state, detail)
-        await self._sink.add_event(self.job_id, state.value, detail)
         self._bus.publish(JobStateChanged(job_id=self.job_id, state=state.value, detail=detail))
         log.info("job %d %s: %s", self.job_id, state.value, detail)
