@@ -303,9 +303,9 @@ class JobRunner:
         for command in script:
             await self.link.send(command)
         self._paused_since = time.monotonic()
-        self.parked.set()
         await self._flush_recovery()
         await self._set_state(JobState.PAUSED, f"paused at line {self.last_index + 1}, layer {self.layer}")
+        self.parked.set()
 
     async def _unpark(self) -> None:
         parked = self._parked or self.machine
