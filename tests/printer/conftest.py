@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from blockbuster import blockbuster_ctx
 
 from edge.config.schema import PrinterConfig
 from edge.core.events import EventBus
@@ -14,6 +15,13 @@ from edge.printer.link import PrinterLink
 from edge.printer.simulator import SimulatorSettings, VirtualPrinter
 
 SimFactory = Callable[..., Any]
+
+
+@pytest.fixture
+def no_blocking_in_edge() -> Iterator[None]:
+    """Fail the test if edge code makes a blocking call on the event loop."""
+    with blockbuster_ctx(["edge"]):
+        yield
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from edge.printer.link import LinkState, PrinterLink
 from .conftest import SimFactory
 
 MakeLink = Callable[..., PrinterLink]
+pytestmark = pytest.mark.usefixtures("no_blocking_in_edge")
 
 
 def numbered(printer: object) -> list[int]:

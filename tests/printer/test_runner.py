@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from edge.config.schema import JobsConfig
 from edge.core.events import EventBus, JobProgress
 from edge.jobs.model import JobState
@@ -16,6 +18,7 @@ from edge.printer.runner import JobRunner, MemoryJobSink
 from .conftest import SimFactory
 
 MakeLink = Callable[..., PrinterLink]
+pytestmark = pytest.mark.usefixtures("no_blocking_in_edge")
 CUBE = Path(__file__).resolve().parents[1] / "data" / "cube.gcode"
 
 
