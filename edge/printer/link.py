@@ -32,6 +32,8 @@ from edge.printer.transport import SerialTransport
 log = logging.getLogger("printedge.printer.link")
 
 MAX_PENDING = 64
+# Resend requests for a line never sent, in a row, before the firmware's counter is believed to be ahead.
+AHEAD_REQUESTS_TO_REALIGN = 3
 # Quick probes sent without hearing anything back before waiting for the full timeout.
 QUICK_PROBES = 3
 
@@ -82,6 +84,7 @@ class LinkStats:
     probes: int = 0
     timeouts: int = 0
     busy: int = 0
+    realignments: int = 0
     rtt_min_ms: float | None = None
 
     def resend_ratio(self) -> float:
@@ -137,6 +140,7 @@ class PrinterLink:
         self._next_number = 1
         self._max_sent = 0
         self._resend_counts: dict[int, int] = {}
+        self._ahead_requests = 0
         self._timer: asyncio.TimerHandle | None = None
         self._last_progress = 0.0
         self._probes_in_row = 0
@@ -474,6 +478,7 @@ class PrinterLink:
         self._acked = n
         self._send_ptr = max(self._send_ptr, n + 1)
         self._suspect_lost_ok = False
+        self._ahead_requests = 0
         self._resend_counts.clear()
         self.flow.note_clean(n - old)
         self._evict()
@@ -485,9 +490,8 @@ class PrinterLink:
         self.stats.resend_requests += 1
         self._last_progress = at
         self.flow.fall_back()
-        if m > self._max_sent + 1 or m < 0:
-            log.warning("firmware asked for line %d, which was never sent (last sent %d); ignored", m, self._max_sent)
-            self._suspect_garbled()
+        if m > self._max_sent + 1:
+            self._on_firmware_ahead(m)
             return
         if m <= self._confirmed or m < self._acked + 1 - self.flow.max_lines:
             # An `ok N` already proved these lines ran (and counted plain oks cannot be this far off):
@@ -517,6 +521,29 @@ class PrinterLink:
             return
         self._send_ptr = m
         self._pump()
+
+    def _on_firmware_ahead(self, m: int) -> None:
+        """A Resend for a line never sent: a damaged number, or a damaged line that passed its checksum."""
+        self._ahead_requests += 1
+        if self._ahead_requests < AHEAD_REQUESTS_TO_REALIGN:
+            log.debug("firmware asked for line %d, which was never sent (last sent %d)", m, self._max_sent)
+            self._suspect_garbled()
+            return
+        # Asked again and again: the firmware really counted a line we never sent (two flips of the same bit
+        # in one line escape the XOR checksum). Everything we sent did run; set its counter back to ours.
+        log.warning(
+            "firmware line counter is ahead (asks for %d, last sent %d): a damaged line passed its checksum; "
+            "realigning with M110",
+            m,
+            self._max_sent,
+        )
+        self.stats.realignments += 1
+        self._ahead_requests = 0
+        last = self._max_sent
+        if last > self._acked:
+            self._ack_upto(last, time.monotonic())
+        with contextlib.suppress(PrinterError):
+            self._transport.write(frame(last, f"M110 N{last}"))
 
     def _on_error(self, error: p.FirmwareError) -> None:
         if error.fatal:

@@ -64,16 +64,25 @@ async def test_200k_lines_with_1_percent_corruption_each_way_execute_exactly_onc
     # The job's lines are the numbered ones from the first G1 on; the final M400 closes the job.
     numbered = [(n, c, bad) for n, c, bad in entries if n is not None]
     start = next(i for i, (_, c, _) in enumerate(numbered) if c.startswith("G1"))
-    job = numbered[start : start + LINES]
-    first = job[0][0]
+    first = numbered[start][0]
+    assert first is not None
+    end = next(i for i in range(start, len(numbered)) if numbered[i][1] == "M400")
+    run = numbered[start:end]
+    # Two flips of the same bit in one line pass the XOR checksum, whatever the host does. When such a
+    # line's own number was damaged, the firmware ran it under a number the host then sent again intact:
+    # those damaged duplicates are the checksum's misses, counted apart.
+    later_intact = {n for n, _, bad in run if not bad}
+    misnumbered = [(n, c) for n, c, bad in run if bad and n in later_intact]
+    job = [(n, c, bad) for n, c, bad in run if not (bad and n in later_intact)]
     assert [n for n, _, _ in job] == list(range(first, first + LINES)), "every line exactly once, in order"
-    assert numbered[start + LINES][1] == "M400"
-    undetected = sum(1 for _, _, bad in job if bad)
+    damaged = sum(1 for _, _, bad in job if bad)
     wrong = sum(1 for (_, c, bad), want in zip(job, expected, strict=True) if c != want and not bad)
     assert wrong == 0, "a line that differs from the file must be one the checksum could not catch"
+    undetected = damaged + len(misnumbered)
     assert undetected < LINES * 0.01
     strays = [c for n, c, _ in entries if n is None]
     print(
         f"\nresends {stats.retransmissions}, line errors {stats.line_errors}, probes {stats.probes}, "
-        f"timeouts {stats.timeouts}, undetected corrupt lines {undetected}, unnumbered strays {len(strays)}"
+        f"timeouts {stats.timeouts}, realignments {stats.realignments}, checksum misses {undetected} "
+        f"({len(misnumbered)} misnumbered), unnumbered stray lines {len(strays)}"
     )
