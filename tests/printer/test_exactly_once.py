@@ -81,6 +81,8 @@ async def test_200k_lines_with_1_percent_corruption_each_way_execute_exactly_onc
     undetected = damaged + len(misnumbered)
     assert undetected < LINES * 0.01
     strays = [c for n, c, _ in entries if n is None]
+    intact_strays = [c for n, c, bad in entries if n is None and not bad]
+    assert intact_strays == [], "no tail of an intact line ran outside the sequence"
     print(
         f"\nresends {stats.retransmissions}, line errors {stats.line_errors}, probes {stats.probes}, "
         f"timeouts {stats.timeouts}, realignments {stats.realignments}, checksum misses {undetected} "
