@@ -34,6 +34,8 @@ log = logging.getLogger("printedge.printer.link")
 MAX_PENDING = 64
 # Resend requests for a line never sent, in a row, before the firmware's counter is believed to be ahead.
 AHEAD_REQUESTS_TO_REALIGN = 3
+# Round trips measured before an answer may be judged too early to belong to the latest transmission.
+MIN_RTT_SAMPLES = 8
 # Quick probes sent without hearing anything back before waiting for the full timeout.
 QUICK_PROBES = 3
 
@@ -147,6 +149,7 @@ class PrinterLink:
         self._suspect_lost_ok = False
         self._quiet_probes = 0
         self._rtt_min = 0.05
+        self._rtt_samples = 0
         self._rtt_avg = 0.05
         self._autoreport = False
         self.recent: deque[str] = deque(maxlen=12)
@@ -304,13 +307,19 @@ class PrinterLink:
                         f"{self.config.handshake_timeout_s:g} s: is it a printer, and is the baud rate "
                         f"{self.config.baud} right?"
                     ) from None
-        async with asyncio.timeout(self.config.handshake_timeout_s):
-            await self._queue_internal("M115")
+        await self._handshake_command("M115")
         self._autoreport = self.firmware.capabilities.get("AUTOREPORT_TEMP", False)
         if self._autoreport:
-            interval = max(1, round(self.config.temperature_interval_s))
+            await self._handshake_command(f"M155 S{max(1, round(self.config.temperature_interval_s))}")
+
+    async def _handshake_command(self, command: str) -> None:
+        try:
             async with asyncio.timeout(self.config.handshake_timeout_s):
-                await self._queue_internal(f"M155 S{interval}")
+                await self._queue_internal(command)
+        except TimeoutError:
+            raise LinkTimeoutError(
+                f"the firmware answered M110 but not {command} within {self.config.handshake_timeout_s:g} s"
+            ) from None
 
     def _reset_numbering(self) -> None:
         self._fail_all(PrinterDisconnectedError("link restarted"))
@@ -471,6 +480,7 @@ class PrinterLink:
         if last.sends == 1 and last.sent_at:
             rtt = at - last.sent_at
             if rtt > 0:
+                self._rtt_samples += 1
                 self._rtt_min = min(self._rtt_min, rtt)
                 self._rtt_avg = 0.9 * self._rtt_avg + 0.1 * rtt
                 self.stats.rtt_min_ms = round(self._rtt_min * 1000, 3)
@@ -590,8 +600,8 @@ class PrinterLink:
             self._suspect_lost_ok = True
 
     def _stale_window(self) -> float:
-        # Until a round trip has been measured, nothing can be judged too early to be an answer.
-        return 0.5 * self._rtt_min if self.stats.rtt_min_ms is not None else 0.0
+        # Until a few round trips have been measured, nothing can be judged too early to be an answer.
+        return 0.5 * self._rtt_min if self._rtt_samples >= MIN_RTT_SAMPLES else 0.0
 
     def _arm_timer(self) -> None:
         self._cancel_timer()
