@@ -22,10 +22,21 @@ async def main(url: str, clients: int, seconds: float) -> None:
     async with aiohttp.ClientSession() as session:
         tasks = [asyncio.create_task(client(session, url, counts, i)) for i in range(clients)]
         await asyncio.sleep(seconds)
+        connected = sum(1 for task in tasks if not task.done())
+        print(
+            json.dumps(
+                {
+                    "clients": clients,
+                    "still_connected": connected,
+                    "messages": sum(counts),
+                    "min_per_client": min(counts),
+                }
+            ),
+            flush=True,
+        )
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-    print(json.dumps({"clients": clients, "messages": sum(counts), "min_per_client": min(counts)}))
 
 
 if __name__ == "__main__":

@@ -13,26 +13,13 @@ import aiohttp
 import pytest
 
 from edge.printer.gcode import strip_comment
+from tests.gcode_files import layered_file
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def layered_file(path: Path, layers: int, moves: int) -> list[int]:
-    """Write the file; return the line index where each layer starts."""
-    lines, starts = ["G90", "M82", "G92 E0"], []
-    e = 0.0
-    for layer in range(layers):
-        starts.append(len(lines))
-        lines += [";LAYER_CHANGE", f"G1 Z{0.2 * (layer + 1):.2f} F600"]
-        for i in range(moves):
-            e += 0.05
-            lines.append(f"G1 X{50 + (i % 2) * 20} Y{50 + layer} E{e:.4f} F2400")
-    path.write_text("\n".join(lines) + "\n")
-    return starts
 
 
 async def start_service(data: Path, port: int, printer: Path) -> asyncio.subprocess.Process:
@@ -65,7 +52,7 @@ async def test_sigkill_mid_print_leaves_an_interrupted_job_with_a_recovery_point
     tmp_path: Path,
 ) -> None:
     gcode = tmp_path / "layers.gcode"
-    starts = layered_file(gcode, layers=12, moves=30)
+    starts = layered_file(gcode, 12, 30, feedrate=2400)
     printer, log = tmp_path / "printer", tmp_path / "executed.log"
     sim = await asyncio.create_subprocess_exec(
         *[sys.executable, "-m", "edge.cli", "simulate", "--link", str(printer), "--baud", "250000"],

@@ -20,6 +20,7 @@ from edge.printer.simulator import SimulatorSettings, VirtualPrinter
 from edge.store.db import Database
 from edge.store.files import FileStore
 from edge.store.jobs import JobRepository
+from tests.gcode_files import layered_file
 
 
 @pytest.fixture(autouse=True)
@@ -41,18 +42,6 @@ class Rig:
 
     def manager(self, **config: Any) -> JobManager:
         return JobManager(self.link, self.bus, self.files, self.jobs, JobsConfig(**config))
-
-
-def layered(path: Path, layers: int, moves: int) -> Path:
-    lines = ["G90", "M82", "G92 E0"]
-    e = 0.0
-    for layer in range(layers):
-        lines += [";LAYER_CHANGE", f"G1 Z{0.2 * (layer + 1):.2f} F600"]
-        for i in range(moves):
-            e += 0.05
-            lines.append(f"G1 X{50 + (i % 2) * 10} Y{50 + layer} E{e:.4f} F3000")
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 async def until(predicate: Callable[[], object], seconds: float = 20) -> None:
@@ -87,7 +76,8 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
 
 
 async def add(rig: Rig, name: str, layers: int = 3, moves: int = 20) -> int:
-    stored = await rig.files.add_path(name, layered(rig.tmp / name, layers, moves))
+    layered_file(rig.tmp / name, layers, moves)
+    stored = await rig.files.add_path(name, rig.tmp / name)
     return stored.id
 
 

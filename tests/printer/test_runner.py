@@ -14,24 +14,13 @@ from edge.jobs.model import JobState
 from edge.printer.gcode import strip_comment
 from edge.printer.link import PrinterLink
 from edge.printer.runner import JobRunner, MemoryJobSink
+from tests.gcode_files import layered_file
 
 from .conftest import SimFactory
 
 MakeLink = Callable[..., PrinterLink]
 pytestmark = pytest.mark.usefixtures("no_blocking_in_edge")
 CUBE = Path(__file__).resolve().parents[1] / "data" / "cube.gcode"
-
-
-def layered_file(path: Path, layers: int, moves_per_layer: int) -> Path:
-    lines = ["G90", "M82", "G92 E0"]
-    e = 0.0
-    for layer in range(layers):
-        lines += [";LAYER_CHANGE", f"G1 Z{0.2 * (layer + 1):.2f} F600"]
-        for i in range(moves_per_layer):
-            e += 0.05
-            lines.append(f"G1 X{50 + (i % 2) * 10} Y{50 + layer} E{e:.4f} F3000")
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 def commands_of(path: Path) -> list[str]:
@@ -69,7 +58,8 @@ async def test_pause_parks_the_head_and_resume_restores_it(
     printer = await make_printer(time_scale=0.05)
     link = make_link(printer.port)
     await link.connect()
-    gcode = layered_file(tmp_path / "p.gcode", layers=4, moves_per_layer=40)
+    gcode = tmp_path / "p.gcode"
+    layered_file(gcode, 4, 40)
     runner = JobRunner(link, EventBus(), MemoryJobSink(), JobsConfig(park_x=5, park_y=190))
     task = asyncio.create_task(runner.run(1, gcode, lines_total=len(commands_of(gcode))))
     await asyncio.sleep(0.3)
@@ -90,7 +80,8 @@ async def test_cancel_runs_the_end_script(make_printer: SimFactory, make_link: M
     printer = await make_printer(time_scale=0.05)
     link = make_link(printer.port)
     await link.connect()
-    gcode = layered_file(tmp_path / "c.gcode", layers=4, moves_per_layer=40)
+    gcode = tmp_path / "c.gcode"
+    layered_file(gcode, 4, 40)
     sink = MemoryJobSink()
     runner = JobRunner(link, EventBus(), sink, JobsConfig())
     task = asyncio.create_task(runner.run(1, gcode, lines_total=len(commands_of(gcode))))
@@ -107,7 +98,8 @@ async def test_disconnect_mid_print_leaves_an_interrupted_job_with_a_recovery_po
     printer = await make_printer(time_scale=0.05)
     link = make_link(printer.port)
     await link.connect()
-    gcode = layered_file(tmp_path / "d.gcode", layers=6, moves_per_layer=40)
+    gcode = tmp_path / "d.gcode"
+    layered_file(gcode, 6, 40)
     sink = MemoryJobSink()
     runner = JobRunner(link, EventBus(), sink, JobsConfig())
     task = asyncio.create_task(runner.run(1, gcode, lines_total=len(commands_of(gcode))))
@@ -129,7 +121,8 @@ async def test_resume_from_a_recovery_point_skips_what_already_ran(
     printer = await make_printer(time_scale=0.001)
     link = make_link(printer.port)
     await link.connect()
-    gcode = layered_file(tmp_path / "r.gcode", layers=3, moves_per_layer=10)
+    gcode = tmp_path / "r.gcode"
+    layered_file(gcode, 3, 10)
     first = JobRunner(link, EventBus(), MemoryJobSink(), JobsConfig())
     await first.run(1, gcode, lines_total=len(commands_of(gcode)))
     point = first.recovery_point()
