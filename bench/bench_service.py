@@ -105,14 +105,15 @@ async def service_under_load(work: Path, clients: int = 50) -> dict[str, object]
                 str(ROOT / "bench" / "ws_clients.py"),
                 f"ws://127.0.0.1:{port}/api/v1/ws",
                 str(clients),
-                "30",
+                "12",
                 stdout=asyncio.subprocess.PIPE,
             )
             await asyncio.sleep(2.0)
             job = await (await session.post(f"{base}/api/v1/jobs", json={"file_id": stored["id"]})).json()
             monitor = asyncio.create_task(_loop_monitor(samples, stop))
             await asyncio.sleep(10.0)
-            status = await (await session.get(f"{base}/api/v1/jobs/{job['id']}")).json()
+            async with session.get(f"{base}/api/v1/status") as r:
+                progress = (await r.json())["jobs"]["progress"]
             in_flight = app.services.link.in_flight
             t0 = time.monotonic()
             async with session.post(f"{base}/api/v1/printer/emergency-stop") as r:
@@ -120,18 +121,20 @@ async def service_under_load(work: Path, clients: int = 50) -> dict[str, object]
             api_returned = time.monotonic() - t0
             stop.set()
             await monitor
+            ws_line = await asyncio.wait_for(ws_proc.stdout.readline(), 30) if ws_proc.stdout else b"{}"
             await asyncio.sleep(0.5)
     finally:
         await app.stop()
         sim_stats = sim.stop()
-        ws_out = b""
-        if ws_proc is not None:
-            ws_out, _ = await ws_proc.communicate()
+        if ws_proc is not None and ws_proc.returncode is None:
+            ws_proc.kill()
+            await ws_proc.wait()
     estop_at = sim_stats.get("emergency_stop_at")
     latency_ms = round((float(str(estop_at)) - t0) * 1000, 2) if estop_at is not None else None
     return {
-        "websocket_clients": json.loads(ws_out or b"{}"),
-        "lines_done_before_estop": status.get("lines_done"),
+        "websocket_clients": json.loads(ws_line or b"{}"),
+        "job_id": job["id"],
+        "lines_done_before_estop": progress["lines_done"],
         "max_loop_stall_ms": round(max(samples) * 1000, 2),
         "p99_loop_stall_ms": round(sorted(samples)[int(len(samples) * 0.99)] * 1000, 2),
         "estop_api_to_m112_at_printer_ms": latency_ms,
