@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from typing import Protocol
 
 
 class FlowMode(enum.StrEnum):
@@ -19,6 +19,16 @@ class LineKind(enum.Enum):
     MOVE = "move"
     INSTANT = "instant"
     BLOCKING = "blocking"
+
+
+class InFlight(Protocol):
+    """What flow control needs to know about the lines numbered [first, end) that were sent."""
+
+    def count(self, first: int, end: int, kind: LineKind) -> int:
+        """How many of them are of this kind."""
+
+    def size(self, first: int, end: int) -> int:
+        """Their bytes on the wire."""
 
 
 class FlowControl:
@@ -72,15 +82,7 @@ class FlowControl:
         if self.mode is FlowMode.PING_PONG and self.max_lines > 1 and self.clean_run >= self.clean_lines_to_widen:
             self.mode = FlowMode.WINDOW
 
-    def may_send(
-        self,
-        acked: int,
-        send_ptr: int,
-        size_of: Callable[[int], int],
-        kind_of: Callable[[int], LineKind],
-        next_size: int,
-        next_kind: LineKind,
-    ) -> bool:
+    def may_send(self, acked: int, send_ptr: int, sent: InFlight, next_size: int, next_kind: LineKind) -> bool:
         """Whether line `send_ptr` may be sent while lines acked+1 .. send_ptr-1 are in flight."""
         in_flight = send_ptr - 1 - acked
         if in_flight <= 0:
@@ -88,27 +90,12 @@ class FlowControl:
         if self.mode is FlowMode.PING_PONG or in_flight >= self.max_lines:
             return False
         knows_firmware = self.advanced and self._last_ok_number == acked
-        if knows_firmware and self._cannot_block(acked, send_ptr, kind_of, next_kind):
-            return True
-        first_in_rx = acked + 1
+        first = acked + 1
+        if knows_firmware and next_kind is not LineKind.BLOCKING and not sent.count(first, send_ptr, LineKind.BLOCKING):
+            moves = sent.count(first, send_ptr, LineKind.MOVE) + (next_kind is LineKind.MOVE)
+            # One block of margin: the acknowledged line's own block may not be counted in P yet.
+            if moves <= self._last_planner_free - 1:
+                return True
         if knows_firmware:
-            queued = self._max_queue_free - self._last_queue_free
-            first_in_rx += queued
-        used = next_size
-        for number in range(first_in_rx, send_ptr):
-            used += size_of(number)
-            if used > self.rx_buffer_size:
-                return False
-        return True
-
-    def _cannot_block(self, acked: int, send_ptr: int, kind_of: Callable[[int], LineKind], next_kind: LineKind) -> bool:
-        moves = 1 if next_kind is LineKind.MOVE else 0
-        if next_kind is LineKind.BLOCKING:
-            return False
-        for number in range(acked + 1, send_ptr):
-            kind = kind_of(number)
-            if kind is LineKind.BLOCKING:
-                return False
-            moves += kind is LineKind.MOVE
-        # One block of margin: the acknowledged line's own block may not be counted in P yet.
-        return moves <= self._last_planner_free - 1
+            first += self._max_queue_free - self._last_queue_free
+        return sent.size(first, send_ptr) + next_size <= self.rx_buffer_size

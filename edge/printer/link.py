@@ -25,7 +25,7 @@ from edge.core.events import EventBus, FirmwareMessage, HostAction, LinkStateCha
 from edge.core.tasks import TaskSupervisor
 from edge.printer import protocol as p
 from edge.printer.flow import FlowControl, FlowMode, LineKind
-from edge.printer.gcode import command_word, frame, is_long_command, line_kind
+from edge.printer.gcode import command_word, frame, line_kind
 from edge.printer.safety import SafetyFilter
 from edge.printer.transport import SerialTransport
 
@@ -56,9 +56,12 @@ class _Line:
     number: int
     command: str
     data: bytes
-    long: bool
     kind: LineKind
     future: asyncio.Future[None] | None
+    # Running totals over all lines up to this one: range queries in O(1) for flow control.
+    total_bytes: int = 0
+    total_moves: int = 0
+    total_blocking: int = 0
     sent_at: float = 0.0
     sends: int = 0
 
@@ -359,20 +362,25 @@ class PrinterLink:
             elif self._pending:
                 item = self._pending[0]
                 kind = line_kind(item.command)
-                if not self.flow.may_send(self._acked, self._send_ptr, self._size_of, self._kind_of, 0, kind):
+                if not self.flow.may_send(self._acked, self._send_ptr, self, 0, kind):
                     break
                 self._pending.popleft()
                 number = self._next_number
                 data = frame(number, item.command)
-                line = _Line(number, item.command, data, is_long_command(item.command), kind, item.future)
+                line = _Line(number, item.command, data, kind, item.future)
+                before = self._lines.get(number - 1)
+                if before is not None:
+                    line.total_bytes, line.total_moves = before.total_bytes, before.total_moves
+                    line.total_blocking = before.total_blocking
+                line.total_bytes += len(data)
+                line.total_moves += kind is LineKind.MOVE
+                line.total_blocking += kind is LineKind.BLOCKING
                 self._lines[number] = line
                 self._next_number += 1
                 self._space.set()
             else:
                 break
-            if not self.flow.may_send(
-                self._acked, self._send_ptr, self._size_of, self._kind_of, len(line.data), line.kind
-            ):
+            if not self.flow.may_send(self._acked, self._send_ptr, self, len(line.data), line.kind):
                 break
             out.append(line.data)
             line.sent_at = now
@@ -389,11 +397,23 @@ class PrinterLink:
                 return
             self._arm_timer()
 
-    def _size_of(self, number: int) -> int:
-        return len(self._lines[number].data)
+    def count(self, first: int, end: int, kind: LineKind) -> int:
+        """Lines of a kind among those numbered [first, end) (flow control's view of what was sent)."""
+        if end <= first:
+            return 0
+        last, before = self._lines[end - 1], self._lines.get(first - 1)
+        if kind is LineKind.MOVE:
+            return last.total_moves - (before.total_moves if before else 0)
+        if kind is LineKind.BLOCKING:
+            return last.total_blocking - (before.total_blocking if before else 0)
+        return end - first - self.count(first, end, LineKind.MOVE) - self.count(first, end, LineKind.BLOCKING)
 
-    def _kind_of(self, number: int) -> LineKind:
-        return self._lines[number].kind
+    def size(self, first: int, end: int) -> int:
+        """Bytes of the lines numbered [first, end)."""
+        if end <= first:
+            return 0
+        before = self._lines.get(first - 1)
+        return self._lines[end - 1].total_bytes - (before.total_bytes if before else 0)
 
     # ---- receiving ----------------------------------------------------------------------
 
@@ -612,7 +632,7 @@ class PrinterLink:
             delay = max(0.005, 4 * self._rtt_avg)
         elif self._quiet_probes < QUICK_PROBES and self._expect_quick_answer():
             delay = max(0.025, 8 * self._rtt_avg)
-        elif any(self._lines[n].long for n in range(self._acked + 1, self._send_ptr)):
+        elif self.count(self._acked + 1, self._send_ptr, LineKind.BLOCKING):
             delay = self.config.long_command_timeout_s
         else:
             delay = self.config.command_timeout_s

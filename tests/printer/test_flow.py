@@ -7,16 +7,26 @@ from edge.printer.flow import FlowControl, FlowMode, LineKind
 MOVE, INSTANT, BLOCKING = LineKind.MOVE, LineKind.INSTANT, LineKind.BLOCKING
 
 
-def _size(n: int) -> int:
-    return 30
+class Sent:
+    """Lines of 30 bytes; all moves unless told which are blocking."""
+
+    def __init__(self, blocking: frozenset[int] = frozenset()) -> None:
+        self.blocking = blocking
+
+    def count(self, first: int, end: int, kind: LineKind) -> int:
+        numbers = range(first, end)
+        if kind is BLOCKING:
+            return sum(1 for n in numbers if n in self.blocking)
+        if kind is MOVE:
+            return sum(1 for n in numbers if n not in self.blocking)
+        return 0
+
+    def size(self, first: int, end: int) -> int:
+        return 30 * max(0, end - first)
 
 
-def _moves(n: int) -> LineKind:
-    return MOVE
-
-
-def may(flow: FlowControl, acked: int, send_ptr: int, kind: LineKind = MOVE, kinds=_moves) -> bool:  # type: ignore[no-untyped-def]
-    return flow.may_send(acked, send_ptr, _size, kinds, 30, kind)
+def may(flow: FlowControl, acked: int, send_ptr: int, kind: LineKind = MOVE, sent: Sent | None = None) -> bool:
+    return flow.may_send(acked, send_ptr, sent or Sent(), 30, kind)
 
 
 def test_ping_pong_sends_one_line_at_a_time() -> None:
@@ -50,12 +60,9 @@ def test_free_planner_blocks_allow_more_than_the_rx_buffer() -> None:
 def test_a_blocking_command_in_flight_means_counting_bytes_again() -> None:
     flow = FlowControl(max_lines=32, rx_buffer_size=128, clean_lines_to_widen=10)
     flow.note_advanced_ok(10, planner_free=15, queue_free=3)
-
-    def kinds(n: int) -> LineKind:
-        return BLOCKING if n == 11 else MOVE
-
-    assert not may(flow, 10, 15, MOVE, kinds)  # 4 in flight + 1 = 150 bytes > 128
+    assert not may(flow, 10, 15, MOVE, Sent(frozenset({11})))  # 4 in flight + 1 = 150 bytes > 128
     assert not may(flow, 10, 15, BLOCKING)  # the same when the new line is the one that blocks
+    assert may(flow, 10, 14, BLOCKING)  # 120 bytes fit
 
 
 def test_stale_ok_information_is_not_used() -> None:
