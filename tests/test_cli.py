@@ -1,0 +1,81 @@
+"""The `printedge` command as a user runs it: real processes, real pseudo-terminals."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+async def printedge(*args: str) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "edge.cli", *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def test_config_check_accepts_a_good_file(tmp_path: Path) -> None:
+    f = tmp_path / "ok.yaml"
+    f.write_text("printer:\n  baud: 115200\n")
+    code, out, _ = await printedge("config", "check", str(f))
+    assert code == 0 and "OK" in out
+
+
+async def test_config_check_names_a_typo_and_fails(tmp_path: Path) -> None:
+    f = tmp_path / "typo.yaml"
+    f.write_text("printer:\n  bauds: 115200\n")
+    code, _, err = await printedge("config", "check", str(f))
+    assert code == 1
+    assert "printer.bauds: unknown key" in err
+
+
+async def test_print_to_a_port_that_does_not_exist_fails_clearly(tmp_path: Path) -> None:
+    code, _, err = await printedge("print", str(DATA / "cube.gcode"), "--port", str(tmp_path / "ttyUSB9"))
+    assert code == 1
+    assert "ttyUSB9" in err and "no such device" in err
+
+
+async def test_print_of_an_empty_file_is_refused_before_connecting(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.gcode"
+    empty.write_text("")
+    code, _, err = await printedge("print", str(empty), "--port", str(tmp_path / "nothing"))
+    assert code == 2
+    assert "empty.gcode" in err and "rejected" in err
+
+
+async def test_print_with_a_bad_window_value_names_it(tmp_path: Path) -> None:
+    code, _, err = await printedge("print", str(DATA / "cube.gcode"), "--port", "x", "--window", "wide")
+    assert code == 1 and "printer.window" in err
+
+
+async def test_print_streams_a_file_to_the_simulator_and_exits_zero(tmp_path: Path) -> None:
+    link = tmp_path / "printer"
+    sim = await asyncio.create_subprocess_exec(
+        *[sys.executable, "-m", "edge.cli", "simulate", "--link", str(link), "--baud", "250000"],
+        *["--time-scale", "0.001", "--advanced-ok", "--executed-log", str(tmp_path / "log")],
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(200):
+            if link.exists():
+                break
+            await asyncio.sleep(0.05)
+        code, out, err = await printedge("print", str(DATA / "cube.gcode"), "--port", str(link))
+    finally:
+        sim.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(sim.wait(), 30)
+    assert code == 0, err
+    assert "printed cube.gcode: 44 lines acknowledged" in out
+    executed = (tmp_path / "log").read_text().splitlines()
+    assert executed[-1].endswith("M400")
+
+
+async def test_status_without_a_service_says_so(tmp_path: Path) -> None:
+    code, _, err = await printedge("status", "--url", "http://127.0.0.1:9")
+    assert code == 1 and "no PrintEdge service answers" in err
