@@ -66,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--config", type=Path)
     pr.set_defaults(handler=_cmd_print)
 
+    ports = sub.add_parser("ports", help="list serial ports that could be a printer, most likely first")
+    ports.set_defaults(handler=_cmd_ports)
+
     st = sub.add_parser("status", help="ask the running service how it is")
     st.add_argument("--url", default=None, help="base URL (default http://127.0.0.1:<api.port>)")
     st.add_argument("--json", action="store_true", help="print the raw JSON")
@@ -186,6 +189,18 @@ def _cmd_status(args: argparse.Namespace) -> int:
         )
     else:
         print("no job running" + (" (waiting for the bed to be cleared)" if jobs.get("awaiting_bed_clear") else ""))
+    return 0
+
+
+def _cmd_ports(args: argparse.Namespace) -> int:
+    from edge.printer.transport import candidate_ports
+
+    found = candidate_ports()
+    for port in found:
+        print(port)
+    if not found:
+        print("no USB serial port found (looked in /dev/serial/by-id, ttyACM*, ttyUSB*)", file=sys.stderr)
+        return 1
     return 0
 
 

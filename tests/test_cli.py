@@ -79,3 +79,14 @@ async def test_print_streams_a_file_to_the_simulator_and_exits_zero(tmp_path: Pa
 async def test_status_without_a_service_says_so(tmp_path: Path) -> None:
     code, _, err = await printedge("status", "--url", "http://127.0.0.1:9")
     assert code == 1 and "no PrintEdge service answers" in err
+
+
+async def test_ports_lists_what_port_detection_finds() -> None:
+    from edge.printer.transport import candidate_ports
+
+    code, out, err = await printedge("ports")
+    found = candidate_ports()
+    assert out.split() == found
+    assert code == (0 if found else 1)
+    if not found:
+        assert "no USB serial port found" in err
