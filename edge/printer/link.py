@@ -34,6 +34,9 @@ log = logging.getLogger("printedge.printer.link")
 MAX_PENDING = 64
 # Resend requests for a line never sent, in a row, before the firmware's counter is believed to be ahead.
 AHEAD_REQUESTS_TO_REALIGN = 3
+# Every RESEND_WINDOW acknowledged lines, warn when more than this share had to be sent again.
+RESEND_WINDOW = 1000
+RESEND_WARN_RATIO = 0.05
 # Round trips measured before an answer may be judged too early to belong to the latest transmission.
 MIN_RTT_SAMPLES = 8
 # Quick probes sent without hearing anything back before waiting for the full timeout.
@@ -146,6 +149,8 @@ class PrinterLink:
         self._max_sent = 0
         self._resend_counts: dict[int, int] = {}
         self._ahead_requests = 0
+        self._ratio_lines = 0
+        self._ratio_resent = 0
         self._timer: asyncio.TimerHandle | None = None
         self._last_progress = 0.0
         self._probes_in_row = 0
@@ -512,9 +517,23 @@ class PrinterLink:
         self._resend_counts.clear()
         self.flow.note_clean(n - old)
         self._evict()
+        if self.stats.lines_acked - self._ratio_lines >= RESEND_WINDOW:
+            self._check_resend_ratio()
         if not self._pending and self._acked >= self._next_number - 1:
             self._idle.set()
         self._pump()
+
+    def _check_resend_ratio(self) -> None:
+        lines = self.stats.lines_acked - self._ratio_lines
+        resent = self.stats.retransmissions - self._ratio_resent
+        self._ratio_lines, self._ratio_resent = self.stats.lines_acked, self.stats.retransmissions
+        if resent > lines * RESEND_WARN_RATIO:
+            text = (
+                f"{resent} of the last {lines} lines had to be sent again ({resent / lines:.0%}): the serial link "
+                "is noisy; check the USB cable and its shielding, or lower printer.baud"
+            )
+            log.warning("%s", text)
+            self._bus.publish(FirmwareMessage(level="warning", text=text))
 
     def _on_resend(self, m: int, at: float) -> None:
         self.stats.resend_requests += 1
@@ -624,10 +643,20 @@ class PrinterLink:
         return 0.5 * self._rtt_min if self._rtt_samples >= MIN_RTT_SAMPLES else 0.0
 
     def _arm_timer(self) -> None:
-        self._cancel_timer()
-        if not self.in_flight or self.state not in (LinkState.READY, LinkState.HANDSHAKE):
+        deadline = self._deadline()
+        if deadline is None:
+            self._cancel_timer()
             return
-        loop = asyncio.get_running_loop()
+        # A timer that fires no later than the deadline is kept: when it fires it looks again. This saves
+        # creating two timer handles for every line streamed.
+        if self._timer is not None and self._timer.when() <= deadline:
+            return
+        self._cancel_timer()
+        self._timer = asyncio.get_running_loop().call_at(deadline, self._on_timeout)
+
+    def _deadline(self) -> float | None:
+        if not self.in_flight or self.state not in (LinkState.READY, LinkState.HANDSHAKE):
+            return None
         if self._quiet_probes < QUICK_PROBES and self._suspect_lost_ok:
             delay = max(0.005, 4 * self._rtt_avg)
         elif self._quiet_probes < QUICK_PROBES and self._expect_quick_answer():
@@ -636,9 +665,7 @@ class PrinterLink:
             delay = self.config.long_command_timeout_s
         else:
             delay = self.config.command_timeout_s
-        self._timer = loop.call_at(
-            max(self._last_progress, self._lines[self._send_ptr - 1].sent_at) + delay, self._on_timeout
-        )
+        return max(self._last_progress, self._lines[self._send_ptr - 1].sent_at) + delay
 
     def _expect_quick_answer(self) -> bool:
         """One line in flight that cannot block (free planner blocks, no wait): its answer is a round trip away.
@@ -646,7 +673,7 @@ class PrinterLink:
         Silence then means the line or its answer was damaged (a lost newline leaves half a line waiting
         in the firmware), and probing at once is safe because the line number guards against repeats.
         """
-        if self.flow.mode is not FlowMode.PING_PONG or self.in_flight != 1 or self.flow.planner_free < 2:
+        if self.in_flight != 1 or self.flow.planner_free < 2:
             return False
         return self._lines[self._acked + 1].kind is not LineKind.BLOCKING
 
@@ -657,7 +684,11 @@ class PrinterLink:
 
     def _on_timeout(self) -> None:
         self._timer = None
-        if not self.in_flight:
+        deadline = self._deadline()
+        if deadline is None:
+            return
+        if time.monotonic() < deadline:
+            self._timer = asyncio.get_running_loop().call_at(deadline, self._on_timeout)
             return
         if self._quick_probe_due():
             self._probe("garbled or missing answer")

@@ -332,3 +332,17 @@ async def test_a_port_that_is_not_a_printer_times_out_clearly(make_link: MakeLin
     finally:
         os.close(master)
         os.close(slave)
+
+
+async def test_a_noisy_link_is_reported_with_its_resend_ratio(make_printer: SimFactory, make_link: MakeLink) -> None:
+    bus = EventBus()
+    messages = bus.subscribe(FirmwareMessage)
+    printer = await make_printer(fault_rate_in=0.01, seed=4)
+    link = make_link(printer.port, bus)
+    await link.connect()
+    await send_moves(link, 1100)
+    warnings = []
+    while (event := messages.get_nowait()) is not None:
+        if isinstance(event, FirmwareMessage) and event.level == "warning":
+            warnings.append(event.text)
+    assert any("had to be sent again" in text and "USB cable" in text for text in warnings)
