@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from edge.core.events import Subscription
+from edge.core.events import Event, Subscription
 from edge.services import Services
 from edge.web.routes_system import build_status
 
@@ -49,6 +49,8 @@ class WebSocketHub:
         self._closing = False
         self.send_timeout_s = SEND_TIMEOUT_S
         self.mailbox_size = MAILBOX_SIZE
+        self._encoded_event: Event | None = None
+        self._encoded_text = ""
 
     @property
     def count(self) -> int:
@@ -111,22 +113,29 @@ class WebSocketHub:
 
     async def _feed(self, client: WebSocketClient, snapshot: dict[str, object]) -> None:
         try:
-            await self._send(client, snapshot)
+            await self._send(client, json.dumps(snapshot))
             async for event in client.subscription:
                 if client.subscription.dropped:
                     raise ClientTooSlowError(f"fell behind by {client.subscription.dropped} events")
-                await self._send(client, event.to_dict())
+                await self._send(client, self._encode(event))
         except ClientTooSlowError as exc:
             log.warning("websocket client %s is too slow: %s; closing it", client.peer, exc)
             await self._close(client, WSCloseCode.TRY_AGAIN_LATER, f"client too slow: {exc}")
         except ConnectionError as exc:
             log.debug("websocket client %s went away: %s", client.peer, exc)
 
-    async def _send(self, client: WebSocketClient, data: dict[str, object]) -> None:
+    def _encode(self, event: Event) -> str:
+        # Every client receives the same event objects: encode each once, not once per client.
+        if event is not self._encoded_event:
+            self._encoded_event, self._encoded_text = event, json.dumps(event.to_dict())
+        return self._encoded_text
+
+    async def _send(self, client: WebSocketClient, text: str) -> None:
         if client.ws.closed:
             raise ConnectionResetError("websocket is closed")
         try:
-            await asyncio.wait_for(client.ws.send_str(json.dumps(data)), self.send_timeout_s)
+            async with asyncio.timeout(self.send_timeout_s):
+                await client.ws.send_str(text)
         except TimeoutError:
             raise ClientTooSlowError(f"a message was not taken within {self.send_timeout_s:g} s") from None
         client.sent += 1
