@@ -1,4 +1,4 @@
-"""A process killed with SIGKILL mid-print comes back with the job interrupted and a fresh recovery point."""
+"""Crash and shutdown: SIGKILL mid-print leaves a fresh recovery point; SIGTERM parks the head first."""
 
 from __future__ import annotations
 
@@ -112,3 +112,60 @@ async def test_sigkill_mid_print_leaves_an_interrupted_job_with_a_recovery_point
     assert recovery["layer"] == printer_layer
     assert recovery["line_index"] >= starts[printer_layer - 1]
     assert recovery["z"] == pytest.approx(0.2 * printer_layer)
+
+
+@pytest.mark.slow
+async def test_sigterm_mid_print_parks_the_head_and_keeps_the_job_resumable(tmp_path: Path) -> None:
+    gcode = tmp_path / "layers.gcode"
+    layered_file(gcode, 8, 30, feedrate=2400)
+    printer, log = tmp_path / "printer", tmp_path / "executed.log"
+    sim = await asyncio.create_subprocess_exec(
+        *[sys.executable, "-m", "edge.cli", "simulate", "--link", str(printer), "--baud", "250000"],
+        *["--time-scale", "0.2", "--advanced-ok", "--executed-log", str(log)],
+        stdout=asyncio.subprocess.DEVNULL,
+    )
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    service = None
+    try:
+        for _ in range(200):
+            if printer.exists():
+                break
+            await asyncio.sleep(0.05)
+        service = await start_service(tmp_path / "data", port, printer)
+        async with aiohttp.ClientSession() as session:
+            await wait_ready(session, base)
+            form = aiohttp.FormData()
+            form.add_field("file", gcode.read_bytes(), filename="layers.gcode")
+            async with session.post(f"{base}/api/v1/files", data=form) as r:
+                file_id = (await r.json())["id"]
+            async with session.post(f"{base}/api/v1/jobs", json={"file_id": file_id}) as r:
+                job_id = (await r.json())["id"]
+            for _ in range(600):
+                async with session.get(f"{base}/api/v1/status") as r:
+                    progress = (await r.json())["jobs"]["progress"]
+                if progress and progress["layer"] >= 2:
+                    break
+                await asyncio.sleep(0.05)
+            service.send_signal(signal.SIGTERM)
+            assert await asyncio.wait_for(service.wait(), 40) == 0
+            await asyncio.sleep(0.6)
+            executed = log.read_text().splitlines()
+            service = await start_service(tmp_path / "data", port, printer)
+            await wait_ready(session, base)
+            async with session.get(f"{base}/api/v1/jobs/{job_id}") as r:
+                job = await r.json()
+            async with session.get(f"{base}/api/v1/status") as r:
+                queue = (await r.json())["jobs"]
+    finally:
+        if service is not None and service.returncode is None:
+            service.terminate()
+            await asyncio.wait_for(service.wait(), 30)
+        sim.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(sim.wait(), 30)
+    commands = [line.split(" ", 1)[1] for line in executed if not line.startswith("-")]
+    # The pause script ran last: retract, lift, move away.
+    assert commands[-6:] == ["M83", "G1 E-2 F2400", "G91", "G1 Z10 F600", "G90", "G1 X0 Y200 F3000"]
+    assert job["state"] == "interrupted"
+    assert job["recovery"] is not None and job["recovery"]["layer"] >= 2
+    assert queue["awaiting_bed_clear"] is True
