@@ -47,6 +47,48 @@ async def wait_ready(session: aiohttp.ClientSession, base: str) -> None:
     raise AssertionError("service did not become ready")
 
 
+async def start_simulator(printer: Path, log: Path, time_scale: str) -> asyncio.subprocess.Process:
+    sim = await asyncio.create_subprocess_exec(
+        *[sys.executable, "-m", "edge.cli", "simulate", "--link", str(printer), "--baud", "250000"],
+        *["--time-scale", time_scale, "--advanced-ok", "--executed-log", str(log)],
+        stdout=asyncio.subprocess.DEVNULL,
+    )
+    for _ in range(200):
+        if await asyncio.to_thread(printer.exists):
+            break
+        await asyncio.sleep(0.05)
+    return sim
+
+
+async def print_file(session: aiohttp.ClientSession, base: str, gcode: Path) -> int:
+    """Upload the file, start a job of it, return the job's id."""
+    form = aiohttp.FormData()
+    form.add_field("file", await asyncio.to_thread(gcode.read_bytes), filename=gcode.name)
+    async with session.post(f"{base}/api/v1/files", data=form) as r:
+        assert r.status == 201, await r.text()
+        file_id = (await r.json())["id"]
+    async with session.post(f"{base}/api/v1/jobs", json={"file_id": file_id}) as r:
+        return int((await r.json())["id"])
+
+
+async def until_layer(session: aiohttp.ClientSession, base: str, layer: int) -> None:
+    for _ in range(1200):
+        async with session.get(f"{base}/api/v1/status") as r:
+            progress = (await r.json())["jobs"]["progress"]
+        if progress and progress["layer"] >= layer:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the job never reached layer {layer}")
+
+
+async def stop_all(service: asyncio.subprocess.Process | None, sim: asyncio.subprocess.Process) -> None:
+    if service is not None and service.returncode is None:
+        service.terminate()
+        await asyncio.wait_for(service.wait(), 30)
+    sim.send_signal(signal.SIGTERM)
+    await asyncio.wait_for(sim.wait(), 30)
+
+
 @pytest.mark.slow
 async def test_sigkill_mid_print_leaves_an_interrupted_job_with_a_recovery_point_from_this_layer(
     tmp_path: Path,
@@ -54,36 +96,17 @@ async def test_sigkill_mid_print_leaves_an_interrupted_job_with_a_recovery_point
     gcode = tmp_path / "layers.gcode"
     starts = layered_file(gcode, 12, 30, feedrate=2400)
     printer, log = tmp_path / "printer", tmp_path / "executed.log"
-    sim = await asyncio.create_subprocess_exec(
-        *[sys.executable, "-m", "edge.cli", "simulate", "--link", str(printer), "--baud", "250000"],
-        *["--time-scale", "1", "--advanced-ok", "--executed-log", str(log)],
-        stdout=asyncio.subprocess.DEVNULL,
-    )
+    sim = await start_simulator(printer, log, "1")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     service = None
     try:
-        for _ in range(200):
-            if printer.exists():
-                break
-            await asyncio.sleep(0.05)
         service = await start_service(tmp_path / "data", port, printer)
         async with aiohttp.ClientSession() as session:
             await wait_ready(session, base)
-            form = aiohttp.FormData()
-            form.add_field("file", gcode.read_bytes(), filename="layers.gcode")
-            async with session.post(f"{base}/api/v1/files", data=form) as r:
-                assert r.status == 201, await r.text()
-                file_id = (await r.json())["id"]
-            async with session.post(f"{base}/api/v1/jobs", json={"file_id": file_id}) as r:
-                job_id = (await r.json())["id"]
+            job_id = await print_file(session, base, gcode)
             # Kill in the middle of layer 4: well after its layer change, well before the next.
-            while True:
-                async with session.get(f"{base}/api/v1/status") as r:
-                    progress = (await r.json())["jobs"]["progress"]
-                if progress and progress["layer"] >= 4:
-                    break
-                await asyncio.sleep(0.05)
+            await until_layer(session, base, 4)
             await asyncio.sleep(0.6)
             service.send_signal(signal.SIGKILL)
             await asyncio.wait_for(service.wait(), 10)
@@ -95,11 +118,7 @@ async def test_sigkill_mid_print_leaves_an_interrupted_job_with_a_recovery_point
             async with session.get(f"{base}/api/v1/jobs/{job_id}") as r:
                 job = await r.json()
     finally:
-        if service is not None and service.returncode is None:
-            service.terminate()
-            await asyncio.wait_for(service.wait(), 30)
-        sim.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(sim.wait(), 30)
+        await stop_all(service, sim)
     assert job["state"] == "interrupted"
     assert "interrupted at line" in job["detail"]
     recovery = job["recovery"]
@@ -119,34 +138,16 @@ async def test_sigterm_mid_print_parks_the_head_and_keeps_the_job_resumable(tmp_
     gcode = tmp_path / "layers.gcode"
     layered_file(gcode, 8, 30, feedrate=2400)
     printer, log = tmp_path / "printer", tmp_path / "executed.log"
-    sim = await asyncio.create_subprocess_exec(
-        *[sys.executable, "-m", "edge.cli", "simulate", "--link", str(printer), "--baud", "250000"],
-        *["--time-scale", "0.2", "--advanced-ok", "--executed-log", str(log)],
-        stdout=asyncio.subprocess.DEVNULL,
-    )
+    sim = await start_simulator(printer, log, "0.2")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     service = None
     try:
-        for _ in range(200):
-            if printer.exists():
-                break
-            await asyncio.sleep(0.05)
         service = await start_service(tmp_path / "data", port, printer)
         async with aiohttp.ClientSession() as session:
             await wait_ready(session, base)
-            form = aiohttp.FormData()
-            form.add_field("file", gcode.read_bytes(), filename="layers.gcode")
-            async with session.post(f"{base}/api/v1/files", data=form) as r:
-                file_id = (await r.json())["id"]
-            async with session.post(f"{base}/api/v1/jobs", json={"file_id": file_id}) as r:
-                job_id = (await r.json())["id"]
-            for _ in range(600):
-                async with session.get(f"{base}/api/v1/status") as r:
-                    progress = (await r.json())["jobs"]["progress"]
-                if progress and progress["layer"] >= 2:
-                    break
-                await asyncio.sleep(0.05)
+            job_id = await print_file(session, base, gcode)
+            await until_layer(session, base, 2)
             service.send_signal(signal.SIGTERM)
             assert await asyncio.wait_for(service.wait(), 40) == 0
             await asyncio.sleep(0.6)
@@ -158,11 +159,7 @@ async def test_sigterm_mid_print_parks_the_head_and_keeps_the_job_resumable(tmp_
             async with session.get(f"{base}/api/v1/status") as r:
                 queue = (await r.json())["jobs"]
     finally:
-        if service is not None and service.returncode is None:
-            service.terminate()
-            await asyncio.wait_for(service.wait(), 30)
-        sim.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(sim.wait(), 30)
+        await stop_all(service, sim)
     commands = [line.split(" ", 1)[1] for line in executed if not line.startswith("-")]
     # The pause script ran last: retract, lift, move away.
     assert commands[-6:] == ["M83", "G1 E-2 F2400", "G91", "G1 Z10 F600", "G90", "G1 X0 Y200 F3000"]

@@ -67,7 +67,8 @@ async def test_200k_lines_with_1_percent_corruption_each_way_execute_exactly_onc
     first = numbered[start][0]
     assert first is not None
     end = next(i for i in range(start, len(numbered)) if numbered[i][1] == "M400")
-    run = numbered[start:end]
+    # M110 lines are the link realigning the firmware's counter after such a miss (see below).
+    run = [entry for entry in numbered[start:end] if not entry[1].startswith("M110")]
     # Two flips of the same bit in one line pass the XOR checksum, whatever the host does. When such a
     # line's own number was damaged, the firmware ran it under a number the host then sent again intact:
     # those damaged duplicates are the checksum's misses, counted apart.
@@ -79,6 +80,7 @@ async def test_200k_lines_with_1_percent_corruption_each_way_execute_exactly_onc
     wrong = sum(1 for (_, c, bad), want in zip(job, expected, strict=True) if c != want and not bad)
     assert wrong == 0, "a line that differs from the file must be one the checksum could not catch"
     undetected = damaged + len(misnumbered)
+    assert stats.realignments == len(misnumbered)
     assert undetected < LINES * 0.01
     strays = [c for n, c, _ in entries if n is None]
     intact_strays = [c for n, c, bad in entries if n is None and not bad]
