@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import enum
 import logging
+import re
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
@@ -30,6 +31,7 @@ from edge.printer.safety import SafetyFilter
 from edge.printer.transport import SerialTransport
 
 log = logging.getLogger("printedge.printer.link")
+_LAST_LINE = re.compile(r"Last Line:\s*(\d+)")
 
 MAX_PENDING = 64
 # Resend requests for a line never sent, in a row, before the firmware's counter is believed to be ahead.
@@ -148,7 +150,9 @@ class PrinterLink:
         self._next_number = 1
         self._max_sent = 0
         self._resend_counts: dict[int, int] = {}
+        self._ahead_line = -1
         self._ahead_requests = 0
+        self._error_last_line: int | None = None
         self._ratio_lines = 0
         self._ratio_resent = 0
         self._timer: asyncio.TimerHandle | None = None
@@ -513,7 +517,7 @@ class PrinterLink:
         self._acked = n
         self._send_ptr = max(self._send_ptr, n + 1)
         self._suspect_lost_ok = False
-        self._ahead_requests = 0
+        self._ahead_line, self._ahead_requests = -1, 0
         self._resend_counts.clear()
         self.flow.note_clean(n - old)
         self._evict()
@@ -573,13 +577,18 @@ class PrinterLink:
 
     def _on_firmware_ahead(self, m: int) -> None:
         """A Resend for a line never sent: a damaged number, or a damaged line that passed its checksum."""
-        self._ahead_requests += 1
-        if self._ahead_requests < AHEAD_REQUESTS_TO_REALIGN:
+        if m == self._ahead_line:
+            self._ahead_requests += 1
+        else:
+            self._ahead_line, self._ahead_requests = m, 1
+        # Damaged digits differ from one request to the next; a firmware that really is ahead asks for the
+        # same line each time, and its error line names the line before it.
+        if self._ahead_requests < AHEAD_REQUESTS_TO_REALIGN or self._error_last_line != m - 1:
             log.debug("firmware asked for line %d, which was never sent (last sent %d)", m, self._max_sent)
             self._suspect_garbled()
             return
-        # Asked again and again: the firmware really counted a line we never sent (two flips of the same bit
-        # in one line escape the XOR checksum). Everything we sent did run; set its counter back to ours.
+        # The firmware really counted a line we never sent (two flips of the same bit in one line escape the
+        # XOR checksum, here in its line number). Everything we sent did run; set its counter back to ours.
         log.warning(
             "firmware line counter is ahead (asks for %d, last sent %d): a damaged line passed its checksum; "
             "realigning with M110",
@@ -587,7 +596,7 @@ class PrinterLink:
             self._max_sent,
         )
         self.stats.realignments += 1
-        self._ahead_requests = 0
+        self._ahead_line, self._ahead_requests = -1, 0
         last = self._max_sent
         if last > self._acked:
             self._ack_upto(last, time.monotonic())
@@ -600,6 +609,8 @@ class PrinterLink:
             return
         if error.line_error:
             self.stats.line_errors += 1
+            found = _LAST_LINE.search(error.text)
+            self._error_last_line = int(found.group(1)) if found else None
             self.flow.fall_back()
             # A Resend should follow; if it was lost on the way, probe soon.
             self._suspect_garbled()
