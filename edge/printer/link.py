@@ -34,8 +34,8 @@ log = logging.getLogger("printedge.printer.link")
 _LAST_LINE = re.compile(r"Last Line:\s*(\d+)")
 
 MAX_PENDING = 64
-# Resend requests for a line never sent, in a row, before the firmware's counter is believed to be ahead.
-AHEAD_REQUESTS_TO_REALIGN = 3
+# Identical resend requests in a row before the firmware is believed over what the host knew.
+INSISTENT_REQUESTS = 3
 # Every RESEND_WINDOW acknowledged lines, warn when more than this share had to be sent again.
 RESEND_WINDOW = 1000
 RESEND_WARN_RATIO = 0.05
@@ -150,8 +150,8 @@ class PrinterLink:
         self._next_number = 1
         self._max_sent = 0
         self._resend_counts: dict[int, int] = {}
-        self._ahead_line = -1
-        self._ahead_requests = 0
+        self._request_line = -1
+        self._request_count = 0
         self._error_last_line: int | None = None
         self._ratio_lines = 0
         self._ratio_resent = 0
@@ -517,7 +517,7 @@ class PrinterLink:
         self._acked = n
         self._send_ptr = max(self._send_ptr, n + 1)
         self._suspect_lost_ok = False
-        self._ahead_line, self._ahead_requests = -1, 0
+        self._request_line, self._request_count = -1, 0
         self._resend_counts.clear()
         self.flow.note_clean(n - old)
         self._evict()
@@ -543,15 +543,18 @@ class PrinterLink:
         self.stats.resend_requests += 1
         self._last_progress = at
         self.flow.fall_back()
+        insistent = self._note_request(m)
         if m > self._max_sent + 1:
-            self._on_firmware_ahead(m)
+            self._on_firmware_ahead(m, insistent)
             return
-        if m <= self._confirmed or m < self._acked + 1 - self.flow.max_lines:
+        if (m <= self._confirmed or m < self._acked + 1 - self.flow.max_lines) and not insistent:
             # An `ok N` already proved these lines ran (and counted plain oks cannot be this far off):
             # the number is stale or was corrupted on the way.
             self.stats.stale_resends += 1
             self._suspect_garbled()
             return
+        # An insistent firmware wins over an `ok N` whose number may itself have been damaged.
+        self._confirmed = min(self._confirmed, m - 1)
         if m < self._oldest:
             self._fatal(ResendLoopError(f"firmware asked for line {m}, older than the {len(self._lines)} lines kept"))
             return
@@ -575,15 +578,21 @@ class PrinterLink:
         self._send_ptr = m
         self._pump()
 
-    def _on_firmware_ahead(self, m: int) -> None:
-        """A Resend for a line never sent: a damaged number, or a damaged line that passed its checksum."""
-        if m == self._ahead_line:
-            self._ahead_requests += 1
+    def _note_request(self, m: int) -> bool:
+        """Whether the firmware insists on line m: asked for it again and again, its errors naming m - 1.
+
+        Damaged digits differ from one request to the next; a firmware that really wants a line asks for
+        the same one each time, and the `Last Line:` of its error line agrees.
+        """
+        if m == self._request_line:
+            self._request_count += 1
         else:
-            self._ahead_line, self._ahead_requests = m, 1
-        # Damaged digits differ from one request to the next; a firmware that really is ahead asks for the
-        # same line each time, and its error line names the line before it.
-        if self._ahead_requests < AHEAD_REQUESTS_TO_REALIGN or self._error_last_line != m - 1:
+            self._request_line, self._request_count = m, 1
+        return self._request_count >= INSISTENT_REQUESTS and self._error_last_line == m - 1
+
+    def _on_firmware_ahead(self, m: int, insistent: bool) -> None:
+        """A Resend for a line never sent: a damaged number, or a damaged line that passed its checksum."""
+        if not insistent:
             log.debug("firmware asked for line %d, which was never sent (last sent %d)", m, self._max_sent)
             self._suspect_garbled()
             return
@@ -596,7 +605,7 @@ class PrinterLink:
             self._max_sent,
         )
         self.stats.realignments += 1
-        self._ahead_line, self._ahead_requests = -1, 0
+        self._request_line, self._request_count = -1, 0
         last = self._max_sent
         if last > self._acked:
             self._ack_upto(last, time.monotonic())
