@@ -72,8 +72,3 @@ def line_kind(command: str) -> LineKind:
     if word in _MOVES:
         return LineKind.MOVE
     return LineKind.INSTANT
-
-
-def is_long_command(command: str) -> bool:
-    """Whether a command may legitimately take minutes before its `ok` (homing, heating, waiting)."""
-    return command_word(command) in LONG_COMMANDS

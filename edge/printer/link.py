@@ -141,6 +141,7 @@ class PrinterLink:
         self._idle = asyncio.Event()
         self._lost = asyncio.Event()
         self._reset_requested = asyncio.Event()
+        self._ready = asyncio.Event()
         self._lines: dict[int, _Line] = {}
         self._oldest = 0
         self._acked = 0
@@ -223,11 +224,19 @@ class PrinterLink:
         if self.state not in (LinkState.HALTED, LinkState.ERROR):
             self._set_state(LinkState.DISCONNECTED, "closed")
 
-    async def reset(self) -> None:
-        """Reconnect after an emergency stop or error (reopening the port resets most boards)."""
-        self._reset_requested.set()
+    async def reset(self, wait_s: float = 15.0) -> None:
+        """Reconnect after an emergency stop or error (reopening the port resets most boards).
+
+        Returns once the link is ready again, or after wait_s with the link in whatever state it reached.
+        """
         if not self._tasks.running("connection"):
             await self.connect()
+            return
+        self._ready.clear()
+        self._reset_requested.set()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(wait_s):
+                await self._ready.wait()
 
     async def submit(self, command: str, *, priority: bool = False) -> asyncio.Future[None]:
         """Queue one command (safety-checked); the future resolves when the firmware acknowledged it."""
@@ -274,6 +283,8 @@ class PrinterLink:
         self._cancel_timer()
         self._fail_all(FirmwareHaltedError("emergency stop: the printer was halted with M112"))
         self._set_state(LinkState.HALTED, "emergency stop (M112); reset the printer to continue")
+        # Hand over to the connection task at once, whether or not the firmware reports the halt.
+        self._lost.set()
 
     @property
     def in_flight(self) -> int:
@@ -785,6 +796,8 @@ class PrinterLink:
     def _set_state(self, state: LinkState, detail: str) -> None:
         changed = state is not self.state or detail != self.detail
         self.state, self.detail = state, detail
+        if state is LinkState.READY:
+            self._ready.set()
         if changed:
             log.info("printer link %s: %s", state.value, detail)
             self._bus.publish(LinkStateChanged(state=state.value, detail=detail))

@@ -8,7 +8,6 @@ import time
 
 from aiohttp import web
 
-from edge.printer.link import LinkState
 from edge.web.context import json_body, services, str_field
 from edge.web.errors import BadRequestError, CommandTimeoutError
 
@@ -21,7 +20,6 @@ COMMAND_TIMEOUT_S = 30 * 60.0
 MAX_COMMANDS = 100
 # How long a reset waits for the link to come back before answering with whatever state it is in.
 RESET_WAIT_S = 15.0
-RESET_RETRY_S = 1.0
 ESTOP_SETTLE_S = 0.5
 
 
@@ -65,7 +63,6 @@ async def post_reset(request: web.Request) -> web.Response:
     """Reset the (virtual) printer, reconnect the link and answer once it is ready (or after 15 s)."""
     svc = services(request)
     link = svc.link
-    loop = asyncio.get_running_loop()
     if link.estop_at is not None:
         # An M112 still on its way would halt the freshly reset printer again.
         settle = ESTOP_SETTLE_S - (time.monotonic() - link.estop_at)
@@ -73,15 +70,7 @@ async def post_reset(request: web.Request) -> web.Response:
             await asyncio.sleep(settle)
     if svc.simulator is not None:
         svc.simulator.reset()
-    await link.reset()
-    deadline = loop.time() + RESET_WAIT_S
-    asked_at = loop.time()
-    while link.state is not LinkState.READY and loop.time() < deadline:
-        # A request that reached the link before it had finished halting can be lost: ask again.
-        if link.state in (LinkState.HALTED, LinkState.ERROR) and loop.time() - asked_at > RESET_RETRY_S:
-            await link.reset()
-            asked_at = loop.time()
-        await asyncio.sleep(0.05)
+    await link.reset(RESET_WAIT_S)
     log.info("printer reset requested by %s: link is %s", request.remote, link.state.value)
     return web.json_response(link.status())
 
