@@ -10,10 +10,10 @@ from pathlib import Path
 from edge.config.schema import AppConfig
 from edge.core.errors import PrintEdgeError
 from edge.core.events import EventBus, JobProgress
-from edge.jobs.model import JobState
-from edge.printer.analysis import analyse
+from edge.gcode.analysis import analyse
 from edge.printer.link import PrinterLink
 from edge.printer.runner import JobRunner, MemoryJobSink
+from edge.store.records import JobState
 
 
 def _bar(progress: JobProgress, started: float) -> str:

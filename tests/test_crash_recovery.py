@@ -12,7 +12,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from edge.printer.gcode import strip_comment
+from edge.gcode.text import strip_comment
 from tests.gcode_files import layered_file
 
 

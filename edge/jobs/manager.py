@@ -11,11 +11,11 @@ from edge.core.component import Health
 from edge.core.errors import InvalidJobStateError, NotFoundError, PrinterError
 from edge.core.events import EventBus, HostAction, LinkStateChanged
 from edge.core.tasks import TaskSupervisor
-from edge.jobs.model import Job, JobState
 from edge.printer.link import LinkState, PrinterLink
 from edge.printer.runner import JobRunner
 from edge.store.files import FileStore
 from edge.store.jobs import JobRepository
+from edge.store.records import Job, JobState
 
 log = logging.getLogger("printedge.jobs")
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from typing import Protocol
 
+from edge.gcode.commands import LineKind
+
 
 class FlowMode(enum.StrEnum):
     """Ping-pong keeps one line in flight; window keeps the firmware's buffers fed."""
@@ -13,19 +15,14 @@ class FlowMode(enum.StrEnum):
     WINDOW = "window"
 
 
-class LineKind(enum.Enum):
-    """How a command occupies the firmware: a planner block, nothing lasting, or a wait."""
-
-    MOVE = "move"
-    INSTANT = "instant"
-    BLOCKING = "blocking"
-
-
 class InFlight(Protocol):
     """What flow control needs to know about the lines numbered [first, end) that were sent."""
 
-    def count(self, first: int, end: int, kind: LineKind) -> int:
-        """How many of them are of this kind."""
+    def moves(self, first: int, end: int) -> int:
+        """How many of them are single-block moves."""
+
+    def blocking(self, first: int, end: int) -> int:
+        """How many of them may keep the firmware busy."""
 
     def size(self, first: int, end: int) -> int:
         """Their bytes on the wire."""
@@ -91,8 +88,8 @@ class FlowControl:
             return False
         knows_firmware = self.advanced and self._last_ok_number == acked
         first = acked + 1
-        if knows_firmware and next_kind is not LineKind.BLOCKING and not sent.count(first, send_ptr, LineKind.BLOCKING):
-            moves = sent.count(first, send_ptr, LineKind.MOVE) + (next_kind is LineKind.MOVE)
+        if knows_firmware and not next_kind.may_block and not sent.blocking(first, send_ptr):
+            moves = sent.moves(first, send_ptr) + (next_kind is LineKind.MOVE)
             # One block of margin: the acknowledged line's own block may not be counted in P yet.
             if moves <= self._last_planner_free - 1:
                 return True

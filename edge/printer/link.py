@@ -24,10 +24,11 @@ from edge.core.errors import (
 )
 from edge.core.events import EventBus, FirmwareMessage, HostAction, LinkStateChanged, TemperatureReport
 from edge.core.tasks import TaskSupervisor
+from edge.gcode.commands import LineKind, line_kind
+from edge.gcode.safety import SafetyFilter
+from edge.gcode.text import command_word, frame
 from edge.printer import protocol as p
-from edge.printer.flow import FlowControl, FlowMode, LineKind
-from edge.printer.gcode import command_word, frame, line_kind
-from edge.printer.safety import SafetyFilter
+from edge.printer.flow import FlowControl, FlowMode
 from edge.printer.transport import SerialTransport
 
 log = logging.getLogger("printedge.printer.link")
@@ -394,7 +395,7 @@ class PrinterLink:
                     line.total_blocking = before.total_blocking
                 line.total_bytes += len(data)
                 line.total_moves += kind is LineKind.MOVE
-                line.total_blocking += kind is LineKind.BLOCKING
+                line.total_blocking += kind.may_block
                 self._lines[number] = line
                 self._next_number += 1
                 self._space.set()
@@ -417,16 +418,19 @@ class PrinterLink:
                 return
             self._arm_timer()
 
-    def count(self, first: int, end: int, kind: LineKind) -> int:
-        """Lines of a kind among those numbered [first, end) (flow control's view of what was sent)."""
+    def moves(self, first: int, end: int) -> int:
+        """Single-block moves among the lines numbered [first, end) (flow control's view of what was sent)."""
         if end <= first:
             return 0
         last, before = self._lines[end - 1], self._lines.get(first - 1)
-        if kind is LineKind.MOVE:
-            return last.total_moves - (before.total_moves if before else 0)
-        if kind is LineKind.BLOCKING:
-            return last.total_blocking - (before.total_blocking if before else 0)
-        return end - first - self.count(first, end, LineKind.MOVE) - self.count(first, end, LineKind.BLOCKING)
+        return last.total_moves - (before.total_moves if before else 0)
+
+    def blocking(self, first: int, end: int) -> int:
+        """Lines that may keep the firmware busy among those numbered [first, end)."""
+        if end <= first:
+            return 0
+        last, before = self._lines[end - 1], self._lines.get(first - 1)
+        return last.total_blocking - (before.total_blocking if before else 0)
 
     def size(self, first: int, end: int) -> int:
         """Bytes of the lines numbered [first, end)."""
@@ -692,7 +696,7 @@ class PrinterLink:
             delay = max(0.005, 4 * self._rtt_avg)
         elif self._quiet_probes < QUICK_PROBES and self._expect_quick_answer():
             delay = max(0.025, 8 * self._rtt_avg)
-        elif self.count(self._acked + 1, self._send_ptr, LineKind.BLOCKING):
+        elif self.blocking(self._acked + 1, self._send_ptr):
             delay = self.config.long_command_timeout_s
         else:
             delay = self.config.command_timeout_s
@@ -706,7 +710,7 @@ class PrinterLink:
         """
         if self.in_flight != 1 or self.flow.planner_free < 2:
             return False
-        return self._lines[self._acked + 1].kind is not LineKind.BLOCKING
+        return not self._lines[self._acked + 1].kind.may_block
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:

@@ -15,10 +15,10 @@ from typing import Protocol
 from edge.config.schema import JobsConfig
 from edge.core.errors import PrintEdgeError, PrinterError
 from edge.core.events import EventBus, JobProgress, JobStateChanged
-from edge.jobs.model import JobState, RecoveryPoint
-from edge.printer.gcode import command_word, params, strip_comment
+from edge.gcode.machine import MachineState
+from edge.gcode.text import command_word, params, strip_comment
 from edge.printer.link import PrinterLink
-from edge.printer.machine import MachineState
+from edge.store.records import JobState, RecoveryPoint
 
 log = logging.getLogger("printedge.printer.runner")
 

@@ -22,7 +22,7 @@ from edge.core.errors import (
     NotFoundError,
     StoreError,
 )
-from edge.printer.analysis import READ_CHUNK, GcodeAnalysis
+from edge.gcode.analysis import READ_CHUNK, GcodeAnalysis
 from edge.store.db import Database
 from edge.store.upload import (
     TEMP_PREFIX,

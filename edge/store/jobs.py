@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 from edge.core.errors import FileMissingError, NotFoundError
-from edge.jobs.model import Job, JobState, RecoveryPoint
 from edge.store.db import Database
+from edge.store.records import Job, JobState, RecoveryPoint
 
 log = logging.getLogger("printedge.store")
 

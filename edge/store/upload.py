@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from edge.core.errors import DiskFullError, FileRejectedError
-from edge.printer.analysis import GcodeAnalyser, GcodeAnalysis
+from edge.gcode.analysis import GcodeAnalyser, GcodeAnalysis
 
 TEMP_PREFIX = ".upload-"
 TEMP_SUFFIX = ".part"

@@ -6,7 +6,7 @@ import logging
 
 from aiohttp import web
 
-from edge.jobs.model import Job, JobState
+from edge.store.records import Job, JobState
 from edge.web.context import int_field, json_body, path_id, query_int, services
 from edge.web.errors import BadRequestError
 

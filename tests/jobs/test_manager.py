@@ -14,12 +14,12 @@ from blockbuster import blockbuster_ctx
 from edge.config.schema import JobsConfig, PrinterConfig
 from edge.core.events import EventBus
 from edge.jobs.manager import JobManager
-from edge.jobs.model import JobState
 from edge.printer.link import LinkState, PrinterLink
 from edge.printer.simulator import SimulatorSettings, VirtualPrinter
 from edge.store.db import Database
 from edge.store.files import FileStore
 from edge.store.jobs import JobRepository
+from edge.store.records import JobState
 from tests.gcode_files import layered_file
 
 

@@ -11,9 +11,9 @@ import pytest
 
 from edge.config.schema import JobsConfig, PrinterConfig
 from edge.core.events import EventBus
-from edge.jobs.model import JobState
 from edge.printer.link import PrinterLink
 from edge.printer.runner import JobRunner, MemoryJobSink
+from edge.store.records import JobState
 
 LINES = 200_000
 

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from edge.printer.flow import FlowControl, FlowMode, LineKind
+from edge.gcode.commands import LineKind
+from edge.printer.flow import FlowControl, FlowMode
 
-MOVE, INSTANT, BLOCKING = LineKind.MOVE, LineKind.INSTANT, LineKind.BLOCKING
+MOVE, INSTANT, BLOCKING = LineKind.MOVE, LineKind.INSTANT, LineKind.WAIT
 
 
 class Sent:
     """Lines of 30 bytes; all moves unless told which are blocking."""
 
     def __init__(self, blocking: frozenset[int] = frozenset()) -> None:
-        self.blocking = blocking
+        self.waits = blocking
 
-    def count(self, first: int, end: int, kind: LineKind) -> int:
-        numbers = range(first, end)
-        if kind is BLOCKING:
-            return sum(1 for n in numbers if n in self.blocking)
-        if kind is MOVE:
-            return sum(1 for n in numbers if n not in self.blocking)
-        return 0
+    def blocking(self, first: int, end: int) -> int:
+        return sum(1 for n in range(first, end) if n in self.waits)
+
+    def moves(self, first: int, end: int) -> int:
+        return sum(1 for n in range(first, end) if n not in self.waits)
 
     def size(self, first: int, end: int) -> int:
         return 30 * max(0, end - first)

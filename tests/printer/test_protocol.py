@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from edge.gcode.text import checksum, command_word, frame, params, strip_comment
 from edge.printer import protocol as p
-from edge.printer.gcode import checksum, command_word, frame, params, strip_comment
 
 
 def test_frame_has_number_command_and_xor_checksum() -> None:

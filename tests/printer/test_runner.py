@@ -10,10 +10,10 @@ import pytest
 
 from edge.config.schema import JobsConfig
 from edge.core.events import EventBus, JobProgress
-from edge.jobs.model import JobState
-from edge.printer.gcode import strip_comment
+from edge.gcode.text import strip_comment
 from edge.printer.link import PrinterLink
 from edge.printer.runner import JobRunner, MemoryJobSink
+from edge.store.records import JobState
 from tests.gcode_files import layered_file
 
 from .conftest import SimFactory

@@ -18,10 +18,10 @@ from edge.core.errors import (
     FileRejectedError,
     NotFoundError,
 )
-from edge.jobs.model import JobState
 from edge.store.db import Database
 from edge.store.files import FileStore
 from edge.store.jobs import JobRepository
+from edge.store.records import JobState
 from tests.store.store_helpers import CUBE, chunks, stored_entries
 
 _MB = 1024 * 1024

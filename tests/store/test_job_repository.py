@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from edge.core.errors import FileMissingError, NotFoundError, StoreError
-from edge.jobs.model import JobState, RecoveryPoint
 from edge.store.db import Database
 from edge.store.files import FileStore, StoredFile
 from edge.store.jobs import JobRepository
+from edge.store.records import JobState, RecoveryPoint
 from tests.store.store_helpers import CUBE, chunks
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from edge.printer.gcode import command_word, params
+from edge.gcode.text import command_word, params
 from edge.printer.simulator.heaters import AMBIENT_C, Heater
 
 if TYPE_CHECKING:

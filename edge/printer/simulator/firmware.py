@@ -8,7 +8,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 
-from edge.printer.gcode import checksum
+from edge.gcode.text import checksum
 from edge.printer.simulator.commands import BUSY_PROCESSING, FIRMWARE_VERSION, Command, Commands, Wake
 from edge.printer.simulator.executed import ExecutedLog
 from edge.printer.simulator.heaters import Heater

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import serial_asyncio_fast
 
-from edge.printer.gcode import frame
+from edge.gcode.text import frame
 
 
 class Host:

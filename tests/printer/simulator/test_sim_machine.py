@@ -7,7 +7,7 @@ import os
 import re
 from pathlib import Path
 
-from edge.printer.gcode import frame
+from edge.gcode.text import frame
 from edge.printer.simulator import ExecutedLine, SimulatorSettings, VirtualPrinter
 from tests.printer.simulator.conftest import Start
 from tests.printer.simulator.simhost import Host

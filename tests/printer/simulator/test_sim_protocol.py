@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from edge.config.schema import SimulatorConfig
-from edge.printer.gcode import checksum, frame
+from edge.gcode.text import checksum, frame
 from edge.printer.simulator import SimulatorSettings, VirtualPrinter
 from tests.printer.simulator.conftest import Start
 from tests.printer.simulator.simhost import RawPort

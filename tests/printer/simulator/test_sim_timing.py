@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from edge.printer.gcode import frame
+from edge.gcode.text import frame
 from tests.printer.simulator.conftest import Start
 from tests.printer.simulator.simhost import Host
 

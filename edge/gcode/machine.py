@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from edge.printer.gcode import command_word, params
+from edge.gcode.text import command_word, params
 
 
 @dataclass

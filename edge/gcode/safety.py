@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from edge.config.schema import LimitsConfig
 from edge.core.errors import CommandRejectedError, CommandTooLongError, TemperatureLimitError
-from edge.printer.gcode import command_word, params
+from edge.gcode.text import command_word, params
 
 _HOTEND = frozenset({"M104", "M109"})
 _BED = frozenset({"M140", "M190"})

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from edge.core.errors import FileRejectedError
-from edge.printer.gcode import command_word, params, strip_comment
+from edge.gcode.text import command_word, params, strip_comment
 
 # Room the host adds around each command: "N<number> " before and "*<checksum>" after.
 # The same rule as SafetyFilter.check, so a file accepted here is never refused while printing.

@@ -6,7 +6,7 @@ import pytest
 
 from edge.config.schema import LimitsConfig
 from edge.core.errors import CommandRejectedError, CommandTooLongError, TemperatureLimitError
-from edge.printer.safety import SafetyFilter
+from edge.gcode.safety import SafetyFilter
 
 FILTER = SafetyFilter(LimitsConfig(hotend_max_c=260, bed_max_c=100), max_line_length=96)
 

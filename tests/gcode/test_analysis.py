@@ -8,7 +8,7 @@ import pytest
 from blockbuster import blockbuster_ctx
 
 from edge.core.errors import FileRejectedError
-from edge.printer.analysis import FRAMING_OVERHEAD, GcodeAnalyser, GcodeAnalysis, analyse, analyse_file
+from edge.gcode.analysis import FRAMING_OVERHEAD, GcodeAnalyser, GcodeAnalysis, analyse, analyse_file
 
 LIMIT = 96
 

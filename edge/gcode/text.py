@@ -1,13 +1,9 @@
-"""G-code text helpers: comments, words, framing with line numbers and checksums."""
+"""G-code text: comments, words, parameters, framing with line numbers and checksums."""
 
 from __future__ import annotations
 
 import re
 
-from edge.printer.flow import LineKind
-
-LONG_COMMANDS = frozenset({"G28", "G29", "M109", "M190", "M191", "M400", "M600", "G4", "M0", "M1", "M303", "G34"})
-_MOVES = frozenset({"G0", "G1", "G2", "G3", "G5"})
 _WORD = re.compile(r"([A-Za-z])\s*([-+]?(?:\d+\.?\d*|\.\d+))?")
 
 
@@ -62,13 +58,3 @@ def params(command: str) -> dict[str, float]:
         if number is not None:
             out[letter] = float(number)
     return out
-
-
-def line_kind(command: str) -> LineKind:
-    """Whether a command takes a planner block, finishes at once, or may wait."""
-    word = command_word(command)
-    if word in LONG_COMMANDS:
-        return LineKind.BLOCKING
-    if word in _MOVES:
-        return LineKind.MOVE
-    return LineKind.INSTANT
