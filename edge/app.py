@@ -40,6 +40,16 @@ def notify_systemd(message: str) -> None:
         sock.sendall(message.encode())
 
 
+def describe_failure(exc: BaseException) -> str:
+    """The text a health report shows for a failure: the message, with the type when it is not ours."""
+    if isinstance(exc, PrintEdgeError):
+        return exc.message
+    text = str(exc)
+    if isinstance(exc, OSError):
+        return text or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 class _VirtualPrinterComponent:
     """Runs the built-in simulator as the printer when printer.port is 'virtual'."""
 
@@ -100,6 +110,7 @@ class Appliance:
             self.components.append(_VirtualPrinterComponent(simulator, Path(port)))
         self.components += [db, link, manager, self.web]
         self.failed: dict[str, str] = {}
+        self._started: list[Component] = []
         self._stop = asyncio.Event()
 
     async def start(self) -> None:
@@ -108,35 +119,42 @@ class Appliance:
         for component in self.components:
             try:
                 await component.start()
-            except (PrintEdgeError, OSError) as exc:
-                self.failed[component.name] = str(exc)
-                log.error("component %s failed to start: %s", component.name, exc)
+            except Exception as exc:  # anything: one broken component must never stop the others
+                self.failed[component.name] = describe_failure(exc)
+                log.exception("component %s failed to start: %s", component.name, self.failed[component.name])
+            else:
+                self._started.append(component)
         if "store" not in self.failed:
-            await self.services.files.reconcile()
+            try:
+                await self.services.files.reconcile()
+            except Exception as exc:
+                self.failed["files"] = describe_failure(exc)
+                log.exception("file store reconciliation failed: %s", self.failed["files"])
         # What exists now lives for the whole process: keep it out of the garbage collector's scans,
         # so a full collection while streaming takes less time from the event loop.
         gc.freeze()
         notify_systemd("READY=1")
 
     async def stop(self) -> None:
-        """Stop components in reverse order."""
+        """Stop the started components in reverse order; one that fails to stop does not stop the rest."""
         notify_systemd("STOPPING=1")
-        for component in reversed(self.components):
-            if component.name in self.failed:
-                continue
+        started, self._started = self._started, []
+        for component in reversed(started):
             try:
                 await component.stop()
-            except (PrintEdgeError, OSError) as exc:
-                log.error("component %s failed to stop cleanly: %s", component.name, exc)
+            except Exception as exc:
+                log.exception("component %s failed to stop cleanly: %s", component.name, describe_failure(exc))
 
     def health(self) -> dict[str, object]:
-        """Health of every component."""
+        """Health of every component, and of any start-up step that failed."""
         report: dict[str, object] = {}
         for component in self.components:
             if component.name in self.failed:
                 report[component.name] = Health(False, f"failed to start: {self.failed[component.name]}").to_dict()
             else:
                 report[component.name] = component.health().to_dict()
+        for name, problem in self.failed.items():
+            report.setdefault(name, Health(False, problem).to_dict())
         return report
 
     def request_stop(self) -> None:

@@ -1,0 +1,118 @@
+"""The appliance as a whole: components start in order, failures stay contained, the data directory is locked."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from edge.app import Appliance
+from edge.config.loader import load_config
+from edge.core.component import Health
+from edge.printer.link import LinkState
+
+
+def appliance(data_dir: Path) -> Appliance:
+    """A fully virtual appliance with its API on a free port."""
+    env = {
+        "PRINTEDGE_DEVICE__NAME": "test-edge",
+        "PRINTEDGE_DEVICE__DATA_DIR": str(data_dir),
+        "PRINTEDGE_PRINTER__PORT": "virtual",
+        "PRINTEDGE_SIMULATOR__TIME_SCALE": "0.001",
+        "PRINTEDGE_API__PORT": "0",
+    }
+    return Appliance(load_config(env=env))
+
+
+class Broken:
+    """A component that fails where it is told to, and remembers what was asked of it."""
+
+    def __init__(self, name: str, *, on_start: BaseException | None = None, on_stop: BaseException | None = None):
+        self.name = name
+        self.on_start = on_start
+        self.on_stop = on_stop
+        self.calls: list[str] = []
+
+    async def start(self) -> None:
+        self.calls.append("start")
+        if self.on_start is not None:
+            raise self.on_start
+
+    async def stop(self) -> None:
+        self.calls.append("stop")
+        if self.on_stop is not None:
+            raise self.on_stop
+
+    def status(self) -> dict[str, object]:
+        return {}
+
+    def health(self) -> Health:
+        return Health(True, "fine")
+
+
+async def until_link_ready(app: Appliance) -> None:
+    for _ in range(200):
+        if app.services.link.state is LinkState.READY:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"printer link did not become ready: {app.services.link.state.value}")
+
+
+@pytest.fixture
+async def api_of() -> AsyncIterator[aiohttp.ClientSession]:
+    """An HTTP client; tests pass the appliance's full URL."""
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+async def get_json(session: aiohttp.ClientSession, url: str) -> tuple[int, Any]:
+    async with session.get(url) as response:
+        return response.status, await response.json()
+
+
+async def test_a_component_that_raises_anything_on_start_is_unhealthy_and_the_rest_keep_serving(
+    tmp_path: Path, api_of: aiohttp.ClientSession
+) -> None:
+    app = appliance(tmp_path / "data")
+    broken = Broken("sensors", on_start=RuntimeError("GPIO chip /dev/gpiochip9 not found"))
+    app.components.insert(2, broken)  # between the store and the printer link
+    try:
+        await app.start()
+        await until_link_ready(app)
+        status, health = await get_json(api_of, f"{app.web.url}/health")
+        assert status == 503 and health["ok"] is False
+        components = health["components"]
+        assert components["sensors"] == {
+            "ok": False,
+            "detail": "failed to start: RuntimeError: GPIO chip /dev/gpiochip9 not found",
+        }
+        assert all(report["ok"] for name, report in components.items() if name != "sensors"), components
+        assert set(components) == {"virtual_printer", "store", "sensors", "printer", "jobs", "web"}
+        status, body = await get_json(api_of, f"{app.web.url}/api/v1/status")
+        assert status == 200 and body["printer"]["state"] == "ready"
+    finally:
+        await app.stop()
+    assert broken.calls == ["start"]  # never stopped: it never started
+
+
+async def test_a_component_that_fails_to_stop_does_not_keep_the_others_running(
+    tmp_path: Path, api_of: aiohttp.ClientSession
+) -> None:
+    app = appliance(tmp_path / "data")
+    first_to_stop = Broken("telemetry", on_stop=RuntimeError("broker hung up"))
+    app.components.append(first_to_stop)
+    try:
+        await app.start()
+        url = app.web.url
+    finally:
+        await app.stop()
+    assert first_to_stop.calls == ["start", "stop"]
+    assert not app.services.db.is_open
+    with pytest.raises(aiohttp.ClientConnectionError):
+        await get_json(api_of, f"{url}/health")
+    await app.stop()  # stopping again stops nothing twice
+    assert first_to_stop.calls == ["start", "stop"]
