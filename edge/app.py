@@ -23,6 +23,7 @@ from edge.services import Services
 from edge.store.db import Database
 from edge.store.files import FileStore
 from edge.store.jobs import JobRepository
+from edge.store.lock import DataDirLock
 from edge.web.server import WebServer
 
 log = logging.getLogger("printedge.app")
@@ -79,6 +80,7 @@ class Appliance:
         self.config = config
         data_dir = Path(config.device.data_dir).expanduser()
         self.data_dir = data_dir
+        self.lock = DataDirLock(data_dir)
         bus = EventBus()
         db = Database(data_dir / "printedge.db")
         files = FileStore(
@@ -162,17 +164,26 @@ class Appliance:
         self._stop.set()
 
     async def run(self) -> None:
-        """Start, serve until SIGTERM/SIGINT, stop gracefully."""
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, self.request_stop)
-        await self.start()
-        watchdog = asyncio.create_task(self._watchdog(), name="app.watchdog")
+        """Lock the data directory, start, serve until SIGTERM/SIGINT, stop gracefully, then unlock."""
+        # Before anything else, so a second instance never touches the database, the files or the printer.
+        # In a thread: open, flock and write are file I/O, and a busy SD card must not stall the loop.
+        await asyncio.to_thread(self.lock.acquire)
         try:
-            await self._stop.wait()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, self.request_stop)
+            watchdog: asyncio.Task[None] | None = None
+            try:
+                await self.start()
+                watchdog = asyncio.create_task(self._watchdog(), name="app.watchdog")
+                await self._stop.wait()
+            finally:
+                if watchdog is not None:
+                    watchdog.cancel()
+                await self.stop()
         finally:
-            watchdog.cancel()
-            await self.stop()
+            # Only once every component has let go: an instance started while this one stops is refused.
+            await asyncio.to_thread(self.lock.release)
 
     async def _watchdog(self) -> None:
         usec = int(os.environ.get("WATCHDOG_USEC", "0") or 0)

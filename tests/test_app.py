@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,9 @@ import pytest
 from edge.app import Appliance
 from edge.config.loader import load_config
 from edge.core.component import Health
+from edge.core.errors import InstanceLockedError
 from edge.printer.link import LinkState
+from edge.store.lock import DataDirLock
 
 
 def appliance(data_dir: Path) -> Appliance:
@@ -116,3 +119,56 @@ async def test_a_component_that_fails_to_stop_does_not_keep_the_others_running(
         await get_json(api_of, f"{url}/health")
     await app.stop()  # stopping again stops nothing twice
     assert first_to_stop.calls == ["start", "stop"]
+
+
+class SlowToStop(Broken):
+    """A component whose stop() waits until the test lets it finish."""
+
+    def __init__(self) -> None:
+        super().__init__("slow")
+        self.stopping = asyncio.Event()
+        self.may_finish = asyncio.Event()
+
+    async def stop(self) -> None:
+        self.stopping.set()
+        await self.may_finish.wait()
+
+
+async def test_the_data_directory_stays_locked_until_every_component_has_stopped(tmp_path: Path) -> None:
+    app = appliance(tmp_path / "data")
+    slow = SlowToStop()
+    app.components.insert(0, slow)  # stopped last
+    running = asyncio.create_task(app.run())
+    try:
+        for _ in range(200):
+            if app.web.port:
+                break
+            await asyncio.sleep(0.05)
+        app.request_stop()
+        await asyncio.wait_for(slow.stopping.wait(), 30)
+        assert not app.services.db.is_open  # everything else has stopped already
+        with pytest.raises(InstanceLockedError, match=rf"\(pid {os.getpid()}\) is using data directory"):
+            await asyncio.to_thread(DataDirLock(tmp_path / "data").acquire)
+        slow.may_finish.set()
+        await asyncio.wait_for(running, 30)
+    finally:
+        slow.may_finish.set()
+        app.request_stop()
+        await running
+    after = DataDirLock(tmp_path / "data")
+    await asyncio.to_thread(after.acquire)
+    await asyncio.to_thread(after.release)
+
+
+async def test_run_refuses_a_locked_data_directory_before_starting_anything(tmp_path: Path) -> None:
+    held = DataDirLock(tmp_path / "data")
+    await asyncio.to_thread(held.acquire)
+    try:
+        app = appliance(tmp_path / "data")
+        with pytest.raises(InstanceLockedError, match=rf"\(pid {os.getpid()}\)"):
+            await app.run()
+        assert not app.services.db.is_open
+        assert not (tmp_path / "data" / "printedge.db").exists()
+        assert not (tmp_path / "data" / "virtual-printer").exists()
+    finally:
+        await asyncio.to_thread(held.release)

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import re
 import signal
 import sys
+import time
 from pathlib import Path
+
+import aiohttp
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -90,3 +95,48 @@ async def test_ports_lists_what_port_detection_finds() -> None:
     assert code == (0 if found else 1)
     if not found:
         assert "no USB serial port found" in err
+
+
+async def test_a_second_run_on_the_same_data_directory_is_refused_and_the_first_keeps_running(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    env = dict(os.environ, PRINTEDGE_DEVICE__DATA_DIR=str(data), PRINTEDGE_API__PORT="0")
+    first_log = tmp_path / "first.log"
+    with first_log.open("wb") as log:
+        first = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "edge.cli", "run", env=env, stdout=asyncio.subprocess.DEVNULL, stderr=log
+        )
+    try:
+        url = ""
+        for _ in range(600):
+            found = re.search(r"API listening on (http://\S+)", first_log.read_text())
+            if found:
+                url = found.group(1)
+                break
+            assert first.returncode is None, first_log.read_text()
+            await asyncio.sleep(0.05)
+        assert url, first_log.read_text()
+        began = time.monotonic()
+        second = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "edge.cli",
+            "run",
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, err = await asyncio.wait_for(second.communicate(), 30)
+        assert second.returncode == 1
+        assert time.monotonic() - began < 15
+        assert (
+            err.decode()
+            .strip()
+            .endswith(f"printedge: another printedge (pid {first.pid}) is using data directory {data}; stop it first")
+        )
+        assert first.returncode is None
+        async with aiohttp.ClientSession() as session, session.get(f"{url}/api/v1/status") as response:
+            assert response.status == 200
+    finally:
+        first.terminate()
+        await asyncio.wait_for(first.wait(), 60)
+    assert first.returncode == 0

@@ -116,6 +116,18 @@ class CommandTooLongError(CommandRejectedError):
         self.limit = limit
 
 
+class InstanceLockedError(PrintEdgeError):
+    """Another PrintEdge process already uses the data directory."""
+
+    code = "instance_locked"
+
+    def __init__(self, data_dir: str, pid: int | None) -> None:
+        holder = f"pid {pid}" if pid is not None else "pid unknown"
+        super().__init__(f"another printedge ({holder}) is using data directory {data_dir}; stop it first")
+        self.data_dir = data_dir
+        self.pid = pid
+
+
 class StoreError(PrintEdgeError):
     """The database or file store cannot do what was asked."""
 
