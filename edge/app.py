@@ -22,6 +22,7 @@ from edge.printer.simulator import SimulatorSettings, VirtualPrinter
 from edge.services import Services
 from edge.store.db import Database
 from edge.store.files import FileStore
+from edge.store.identity import DeviceIdentity, load_identity
 from edge.store.jobs import JobRepository
 from edge.store.lock import DataDirLock
 from edge.web.server import WebServer
@@ -111,6 +112,7 @@ class Appliance:
         if simulator is not None:
             self.components.append(_VirtualPrinterComponent(simulator, Path(port)))
         self.components += [db, link, manager, self.web]
+        self.identity: DeviceIdentity | None = None
         self.failed: dict[str, str] = {}
         self._started: list[Component] = []
         self._stop = asyncio.Event()
@@ -118,6 +120,12 @@ class Appliance:
     async def start(self) -> None:
         """Start every component in order; one that fails is reported and the rest keep going."""
         await asyncio.to_thread(self.data_dir.mkdir, parents=True, exist_ok=True)
+        try:
+            self.identity = await load_identity(self.data_dir, self.config.device.name)
+        except PrintEdgeError as exc:
+            # Printing does not need the id; MQTT and OTA do, and must never see a silently new one.
+            self.failed["identity"] = exc.message
+            log.error("device identity: %s", exc.message)
         for component in self.components:
             try:
                 await component.start()

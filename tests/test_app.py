@@ -172,3 +172,39 @@ async def test_run_refuses_a_locked_data_directory_before_starting_anything(tmp_
         assert not (tmp_path / "data" / "virtual-printer").exists()
     finally:
         await asyncio.to_thread(held.release)
+
+
+async def test_the_appliance_keeps_its_device_identity_across_restarts(tmp_path: Path) -> None:
+    app = appliance(tmp_path / "data")
+    assert app.identity is None  # nothing is read before start()
+    try:
+        await app.start()
+    finally:
+        await app.stop()
+    assert app.identity is not None and app.identity.name == "test-edge"
+    again = appliance(tmp_path / "data")
+    try:
+        await again.start()
+    finally:
+        await again.stop()
+    assert again.identity == app.identity
+
+
+async def test_a_corrupted_device_id_is_reported_and_printing_still_works(
+    tmp_path: Path, api_of: aiohttp.ClientSession
+) -> None:
+    id_file = tmp_path / "data" / "device-id"
+    id_file.parent.mkdir()
+    id_file.write_bytes(b"\x00\x00\x00")
+    app = appliance(tmp_path / "data")
+    try:
+        await app.start()
+        await until_link_ready(app)
+        _, health = await get_json(api_of, f"{app.web.url}/health")
+    finally:
+        await app.stop()
+    assert app.identity is None
+    assert health["components"]["identity"]["ok"] is False
+    assert health["components"]["identity"]["detail"].startswith(f"device id file {id_file} is corrupted")
+    assert all(report["ok"] for name, report in health["components"].items() if name != "identity")
+    assert id_file.read_bytes() == b"\x00\x00\x00"  # never silently replaced

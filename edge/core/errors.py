@@ -180,6 +180,21 @@ class InvalidJobStateError(JobError):
         self.action = action
 
 
+class DeviceIdentityError(StoreError):
+    """The file that keeps the device id is unreadable, empty or corrupted."""
+
+    code = "device_identity"
+
+    RESTORE = (
+        "restore it from a backup, or delete it to give this device a new id (MQTT and OTA will then see a new device)"
+    )
+
+    def __init__(self, path: str, problem: str, advice: str = RESTORE) -> None:
+        super().__init__(f"device id file {path} {problem}; {advice}")
+        self.path = path
+        self.problem = problem
+
+
 class FileInUseError(StoreError):
     """A stored file cannot be deleted while a job that has not finished uses it."""
 
