@@ -87,6 +87,14 @@ class ApiConfig:
 
 
 @dataclass(kw_only=True)
+class AuditConfig:
+    """How long the audit log keeps who did what."""
+
+    max_age_days: int = bounded(90, 1, 3650)
+    max_entries: int = bounded(10000, 100, 1_000_000)
+
+
+@dataclass(kw_only=True)
 class AppConfig:
     """The whole configuration."""
 
@@ -95,4 +103,5 @@ class AppConfig:
     simulator: SimulatorConfig = field(default_factory=SimulatorConfig)
     jobs: JobsConfig = field(default_factory=JobsConfig)
     api: ApiConfig = field(default_factory=ApiConfig)
+    audit: AuditConfig = field(default_factory=AuditConfig)
     log_level: str = bounded("INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))

@@ -76,6 +76,25 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX job_events_job ON job_events (job_id, id);
         """,
     ),
+    (
+        2,
+        """
+        -- AUTOINCREMENT: ids of pruned entries are never reused, so paging with before_id stays stable.
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at REAL NOT NULL,
+            caller_kind TEXT NOT NULL,
+            caller_name TEXT NOT NULL,
+            action TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '',
+            result TEXT NOT NULL CHECK (result IN ('ok', 'refused', 'error')),
+            message TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX audit_at ON audit (at);
+        CREATE INDEX audit_caller_kind ON audit (caller_kind, id);
+        CREATE INDEX audit_action ON audit (action, id);
+        """,
+    ),
 ]
 
 LATEST_VERSION = max(version for version, _ in MIGRATIONS)

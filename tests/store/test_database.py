@@ -20,7 +20,7 @@ async def test_open_creates_parent_directories_and_applies_every_migration(tmp_p
     try:
         assert db.schema_version == LATEST_VERSION
         tables = {row["name"] for row in await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        assert {"schema_version", "files", "jobs", "recovery_points", "job_events"} <= tables
+        assert {"schema_version", "files", "jobs", "recovery_points", "job_events", "audit"} <= tables
     finally:
         await db.close()
 
