@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class PrintEdgeError(Exception):
     """Base of every error PrintEdge raises on purpose."""
@@ -173,11 +175,16 @@ class InvalidJobStateError(JobError):
 
     code = "invalid_job_state"
 
-    def __init__(self, job_id: int, state: str, action: str) -> None:
-        super().__init__(f"cannot {action} job {job_id}: it is {state}")
+    def __init__(self, job_id: int, state: str, action: str, allowed: Sequence[str] = ()) -> None:
+        expected = ""
+        if allowed:
+            names = list(allowed)
+            expected = ", not " + (f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0])
+        super().__init__(f"cannot {action} job {job_id}: it is {state}{expected}")
         self.job_id = job_id
         self.state = state
         self.action = action
+        self.allowed = tuple(allowed)
 
 
 class DeviceIdentityError(StoreError):

@@ -7,10 +7,10 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass
 
-from edge.core.errors import FileMissingError, NotFoundError
+from edge.core.errors import FileMissingError, InvalidJobStateError, NotFoundError
 from edge.store.db import Database
 from edge.store.records import Job, JobState, RecoveryPoint
 
@@ -30,6 +30,18 @@ _RECOVERY_FIELDS = (
     "absolute_e",
     "created_at",
 )
+
+# The verb an error names when a job may not move to a state: "cannot cancel job 3: it is completed, ...".
+ACTIONS: dict[JobState, str] = {
+    JobState.QUEUED: "queue",
+    JobState.PRINTING: "start",
+    JobState.PAUSED: "pause",
+    JobState.COMPLETED: "complete",
+    JobState.CANCELLED: "cancel",
+    JobState.FAILED: "fail",
+    JobState.INTERRUPTED: "interrupt",
+}
+_ALIVE = (JobState.PRINTING, JobState.PAUSED)
 
 
 @dataclass(kw_only=True)
@@ -97,21 +109,29 @@ class JobRepository:
         row = await self.db.fetchone("SELECT * FROM jobs WHERE state = ? ORDER BY id LIMIT 1", (JobState.QUEUED.value,))
         return None if row is None else _job(row)
 
-    async def update_state(self, job_id: int, state: JobState, detail: str = "") -> Job:
-        """Move a job to a state; sets started_at on first print and finished_at when it finishes."""
-        now = time.time()
+    async def transition(
+        self,
+        job_id: int,
+        to: JobState,
+        detail: str = "",
+        *,
+        allowed_from: Collection[JobState],
+        action: str = "",
+    ) -> Job:
+        """Move a job to `to` only if it is still in one of allowed_from, in one transaction with its history."""
+        return await self._transition(job_id, to, detail, allowed_from, action or ACTIONS[to])
+
+    async def claim_next(self, detail: str = "") -> Job | None:
+        """Atomically move the job that should print next from queued to printing; None if nothing is queued."""
         async with self.db.transaction():
-            job = await self.get(job_id)
-            started_at = job.started_at
-            if state is JobState.PRINTING and started_at is None:
-                started_at = now
-            finished_at = now if state.finished else None
-            await self.db.execute(
-                "UPDATE jobs SET state = ?, detail = ?, started_at = ?, finished_at = ? WHERE id = ?",
-                (state.value, detail, started_at, finished_at, job_id),
-            )
-            await self.add_event(job_id, state.value, detail or f"{job.state.value} -> {state.value}")
-            return await self.get(job_id)
+            job = await self.next_queued()
+            if job is None:
+                return None
+            return await self._transition(job.id, JobState.PRINTING, detail, (JobState.QUEUED,), "start")
+
+    async def update_state(self, job_id: int, state: JobState, detail: str = "") -> Job:
+        """Move a job to a state from any state (edge/jobs and the runner still use it; prefer transition())."""
+        return await self._transition(job_id, state, detail, tuple(JobState), ACTIONS[state])
 
     async def update_progress(self, job_id: int, lines_done: int, bytes_done: int, layer: int) -> None:
         """Record how far a job has got (one statement, so atomic by itself)."""
@@ -179,15 +199,46 @@ class JobRepository:
                 job = _job(row)
                 point = await self.latest_recovery(job.id)
                 detail = interruption_detail(job, point)
-                finished_at = point.created_at if point is not None else time.time()
-                await self.db.execute(
-                    "UPDATE jobs SET state = ?, detail = ?, finished_at = ? WHERE id = ?",
-                    (JobState.INTERRUPTED.value, detail, finished_at, job.id),
+                # finished_at: the last moment the print was known to be alive.
+                finished_at = point.created_at if point is not None else None
+                changed = await self._transition(
+                    job.id, JobState.INTERRUPTED, detail, _ALIVE, ACTIONS[JobState.INTERRUPTED], finished_at=finished_at
                 )
-                await self.add_event(job.id, JobState.INTERRUPTED.value, detail)
-                interrupted.append(await self.get(job.id))
+                interrupted.append(changed)
                 log.warning("job %d: %s", job.id, detail)
         return interrupted
+
+    async def _transition(
+        self,
+        job_id: int,
+        to: JobState,
+        detail: str,
+        allowed_from: Collection[JobState],
+        action: str,
+        *,
+        finished_at: float | None = None,
+    ) -> Job:
+        """The one conditional UPDATE behind every state change: no row changed means the job was not allowed."""
+        allowed = [state.value for state in JobState if state in allowed_from]
+        if not allowed:
+            raise ValueError(f"transition of job {job_id} to {to.value} allows no state to move from")
+        now = time.time()
+        finished = (finished_at if finished_at is not None else now) if to.finished else None
+        marks = ", ".join("?" for _ in allowed)
+        async with self.db.transaction():
+            row = await self.db.fetchone("SELECT state FROM jobs WHERE id = ?", (job_id,))
+            if row is None:
+                raise NotFoundError("job", job_id)
+            changed = await self.db.execute(
+                "UPDATE jobs SET state = ?, detail = ?, finished_at = ?, "
+                "started_at = CASE WHEN ? AND started_at IS NULL THEN ? ELSE started_at END "
+                f"WHERE id = ? AND state IN ({marks})",
+                (to.value, detail, finished, to is JobState.PRINTING, now, job_id, *allowed),
+            )
+            if not changed:
+                raise InvalidJobStateError(job_id, str(row["state"]), action, allowed)
+            await self.add_event(job_id, to.value, detail or f"{row['state']} -> {to.value}")
+            return await self.get(job_id)
 
 
 def interruption_detail(job: Job, point: RecoveryPoint | None) -> str:
