@@ -202,6 +202,21 @@ class DeviceIdentityError(StoreError):
         self.problem = problem
 
 
+class QueuePositionError(JobError):
+    """A queued job cannot be moved to the position asked for."""
+
+    code = "invalid_queue_position"
+
+    def __init__(self, job_id: int, position: int, length: int) -> None:
+        super().__init__(
+            f"cannot move job {job_id} to queue position {position}: positions run from 0 (next) "
+            f"to {max(length - 1, 0)} (last)"
+        )
+        self.job_id = job_id
+        self.position = position
+        self.length = length
+
+
 class FileInUseError(StoreError):
     """A stored file cannot be deleted while a job that has not finished uses it."""
 

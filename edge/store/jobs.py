@@ -10,7 +10,7 @@ import time
 from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass
 
-from edge.core.errors import FileMissingError, InvalidJobStateError, NotFoundError
+from edge.core.errors import FileMissingError, InvalidJobStateError, NotFoundError, QueuePositionError
 from edge.store.db import Database
 from edge.store.records import Job, JobState, RecoveryPoint
 
@@ -42,6 +42,7 @@ ACTIONS: dict[JobState, str] = {
     JobState.INTERRUPTED: "interrupt",
 }
 _ALIVE = (JobState.PRINTING, JobState.PAUSED)
+_QUEUE_ORDER = "queue_position, id"
 
 
 @dataclass(kw_only=True)
@@ -78,9 +79,17 @@ class JobRepository:
                 raise FileMissingError(file_id, str(row["name"]), str(row["stored_name"]))
             lines_total = int(json.loads(row["analysis"]).get("command_lines", 0))
             job_id = await self.db.insert(
-                "INSERT INTO jobs (file_id, file_name, state, created_at, lines_total, bytes_total) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (file_id, row["name"], JobState.QUEUED.value, time.time(), lines_total, int(row["size"])),
+                "INSERT INTO jobs (file_id, file_name, state, created_at, lines_total, bytes_total, queue_position) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    file_id,
+                    row["name"],
+                    JobState.QUEUED.value,
+                    time.time(),
+                    lines_total,
+                    int(row["size"]),
+                    await self._queue_end(first=False),
+                ),
             )
             await self.add_event(job_id, JobState.QUEUED.value, f"file {file_id} ({row['name']})")
             return await self.get(job_id)
@@ -93,21 +102,64 @@ class JobRepository:
         return _job(row)
 
     async def list(self, limit: int = 100, states: Iterable[JobState] | None = None) -> builtins.list[Job]:
-        """The newest jobs first, optionally only those in the given states."""
+        """The newest jobs first, optionally only those in the given states; only queued ones: queue order."""
         if states is None:
             rows = await self.db.fetchall("SELECT * FROM jobs ORDER BY id DESC LIMIT ?", (limit,))
         else:
-            wanted = [state.value for state in states]
+            wanted = sorted({JobState(state).value for state in states})
+            order = _QUEUE_ORDER if wanted == [JobState.QUEUED.value] else "id DESC"
             marks = ", ".join("?" for _ in wanted)
             rows = await self.db.fetchall(
-                f"SELECT * FROM jobs WHERE state IN ({marks}) ORDER BY id DESC LIMIT ?", (*wanted, limit)
+                f"SELECT * FROM jobs WHERE state IN ({marks}) ORDER BY {order} LIMIT ?", (*wanted, limit)
             )
         return [_job(row) for row in rows]
 
     async def next_queued(self) -> Job | None:
-        """The oldest queued job, if any."""
-        row = await self.db.fetchone("SELECT * FROM jobs WHERE state = ? ORDER BY id LIMIT 1", (JobState.QUEUED.value,))
+        """The queued job that should print next, if any."""
+        row = await self.db.fetchone(
+            f"SELECT * FROM jobs WHERE state = ? ORDER BY {_QUEUE_ORDER} LIMIT 1", (JobState.QUEUED.value,)
+        )
         return None if row is None else _job(row)
+
+    async def reorder(self, job_id: int, position: int) -> builtins.list[Job]:
+        """Move a queued job to a queue position (0 is next; past the end is last); returns the queue."""
+        async with self.db.transaction():
+            row = await self.db.fetchone("SELECT state FROM jobs WHERE id = ?", (job_id,))
+            if row is None:
+                raise NotFoundError("job", job_id)
+            if row["state"] != JobState.QUEUED.value:
+                raise InvalidJobStateError(job_id, str(row["state"]), "move", [JobState.QUEUED.value])
+            ids = [job.id for job in await self._queue()]
+            if position < 0:
+                raise QueuePositionError(job_id, position, len(ids))
+            ids.remove(job_id)
+            position = min(position, len(ids))
+            ids.insert(position, job_id)
+            for index, queued_id in enumerate(ids):
+                await self.db.execute("UPDATE jobs SET queue_position = ? WHERE id = ?", (index, queued_id))
+            await self.add_event(job_id, "moved", f"moved to queue position {position} of {len(ids)}")
+            return await self._queue()
+
+    async def remove_queued(self, job_id: int) -> Job:
+        """Take a job that is still queued out of the queue (it becomes cancelled)."""
+        return await self._transition(
+            job_id, JobState.CANCELLED, "removed from the queue", (JobState.QUEUED,), "remove"
+        )
+
+    async def requeue_for_resume(self, job_id: int, from_line: int) -> Job:
+        """Queue an interrupted job again, ahead of every other, to continue from a command line."""
+        if from_line < 0:
+            raise ValueError(f"job {job_id} cannot resume from line {from_line}: lines count from 0")
+        async with self.db.transaction():
+            job = await self._transition(
+                job_id,
+                JobState.QUEUED,
+                f"resume from line {from_line} requested",
+                (JobState.INTERRUPTED,),
+                "resume",
+            )
+            await self.set_resume(job.id, from_line)
+            return await self.get(job.id)
 
     async def transition(
         self,
@@ -229,16 +281,35 @@ class JobRepository:
             row = await self.db.fetchone("SELECT state FROM jobs WHERE id = ?", (job_id,))
             if row is None:
                 raise NotFoundError("job", job_id)
+            was = JobState(row["state"])
+            position = None
+            if to is JobState.QUEUED and was is not JobState.QUEUED:
+                # An interrupted job's part is still on the bed: its resume must print before anything else.
+                position = await self._queue_end(first=was is JobState.INTERRUPTED)
             changed = await self.db.execute(
                 "UPDATE jobs SET state = ?, detail = ?, finished_at = ?, "
-                "started_at = CASE WHEN ? AND started_at IS NULL THEN ? ELSE started_at END "
+                "started_at = CASE WHEN ? AND started_at IS NULL THEN ? ELSE started_at END, "
+                "queue_position = COALESCE(?, queue_position) "
                 f"WHERE id = ? AND state IN ({marks})",
-                (to.value, detail, finished, to is JobState.PRINTING, now, job_id, *allowed),
+                (to.value, detail, finished, to is JobState.PRINTING, now, position, job_id, *allowed),
             )
             if not changed:
-                raise InvalidJobStateError(job_id, str(row["state"]), action, allowed)
-            await self.add_event(job_id, to.value, detail or f"{row['state']} -> {to.value}")
+                raise InvalidJobStateError(job_id, was.value, action, allowed)
+            await self.add_event(job_id, to.value, detail or f"{was.value} -> {to.value}")
             return await self.get(job_id)
+
+    async def _queue(self) -> builtins.list[Job]:
+        """Every queued job, in the order they will print."""
+        rows = await self.db.fetchall(
+            f"SELECT * FROM jobs WHERE state = ? ORDER BY {_QUEUE_ORDER}", (JobState.QUEUED.value,)
+        )
+        return [_job(row) for row in rows]
+
+    async def _queue_end(self, *, first: bool) -> int:
+        """The queue position just before the first queued job, or just after the last."""
+        edge = "MIN(queue_position) - 1" if first else "MAX(queue_position) + 1"
+        row = await self.db.fetchone(f"SELECT {edge} AS position FROM jobs WHERE state = ?", (JobState.QUEUED.value,))
+        return 0 if row is None or row["position"] is None else int(row["position"])
 
 
 def interruption_detail(job: Job, point: RecoveryPoint | None) -> str:

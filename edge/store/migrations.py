@@ -95,6 +95,15 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX audit_action ON audit (action, id);
         """,
     ),
+    (
+        3,
+        """
+        -- Queue order: queued jobs print in ascending queue_position (then id); existing ones keep FIFO order.
+        ALTER TABLE jobs ADD COLUMN queue_position INTEGER NOT NULL DEFAULT 0;
+        UPDATE jobs SET queue_position = id;
+        CREATE INDEX jobs_queue ON jobs (state, queue_position, id);
+        """,
+    ),
 ]
 
 LATEST_VERSION = max(version for version, _ in MIGRATIONS)
