@@ -10,7 +10,13 @@ import time
 from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass
 
-from edge.core.errors import FileMissingError, InvalidJobStateError, NotFoundError, QueuePositionError
+from edge.core.errors import (
+    FileMissingError,
+    InvalidJobStateError,
+    NotFoundError,
+    QueuePositionError,
+    StoreError,
+)
 from edge.store.db import Database
 from edge.store.records import Job, JobState, RecoveryPoint
 
@@ -200,6 +206,16 @@ class JobRepository:
         if not changed:
             raise NotFoundError("job", job_id)
 
+    async def set_stats(self, job_id: int, stats: dict[str, object]) -> None:
+        """Replace a job's statistics (the printer link's counters) with a JSON object."""
+        try:
+            text = json.dumps(stats, allow_nan=False, sort_keys=True)
+        except (TypeError, ValueError) as exc:
+            raise StoreError(f"statistics of job {job_id} cannot be stored as JSON: {exc}") from exc
+        changed = await self.db.execute("UPDATE jobs SET stats = ? WHERE id = ?", (text, job_id))
+        if not changed:
+            raise NotFoundError("job", job_id)
+
     async def save_recovery(self, point: RecoveryPoint) -> None:
         """Keep the latest recovery point of a job (older ones are replaced)."""
         values = point.to_dict()
@@ -341,7 +357,21 @@ def _job(row: sqlite3.Row) -> Job:
         layer=int(row["layer"]),
         detail=str(row["detail"]),
         resume_from_line=int(row["resume_from_line"]),
+        stats=_stats(row),
     )
+
+
+def _stats(row: sqlite3.Row) -> dict[str, object]:
+    """A job's statistics; damaged ones are logged and shown as none, never making the job unreadable."""
+    try:
+        stats = json.loads(row["stats"])
+    except ValueError as exc:
+        log.warning("job %s has unreadable statistics (%s): %.60r", row["id"], exc, row["stats"])
+        return {}
+    if not isinstance(stats, dict):
+        log.warning("job %s has statistics that are not a JSON object: %.60r", row["id"], row["stats"])
+        return {}
+    return stats
 
 
 def _recovery(row: sqlite3.Row) -> RecoveryPoint:

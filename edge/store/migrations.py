@@ -104,6 +104,13 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX jobs_queue ON jobs (state, queue_position, id);
         """,
     ),
+    (
+        4,
+        """
+        -- Per-job statistics of the printer link (lines, bytes, resends, ...), a JSON object.
+        ALTER TABLE jobs ADD COLUMN stats TEXT NOT NULL DEFAULT '{}';
+        """,
+    ),
 ]
 
 LATEST_VERSION = max(version for version, _ in MIGRATIONS)

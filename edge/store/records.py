@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 
 class JobState(enum.StrEnum):
@@ -63,6 +63,7 @@ class Job:
     layer: int = 0
     detail: str = ""
     resume_from_line: int = 0
+    stats: dict[str, object] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""

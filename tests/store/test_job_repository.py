@@ -199,3 +199,44 @@ async def test_concurrent_progress_and_state_writes_all_land(jobs: JobRepository
     )
     assert len(await jobs.events(job.id)) == 22
     assert (await jobs.get(job.id)).lines_done == 10
+
+
+async def test_a_new_job_has_no_statistics(jobs: JobRepository, cube: StoredFile) -> None:
+    job = await jobs.create(cube.id)
+    assert job.stats == {} and job.to_dict()["stats"] == {}
+
+
+async def test_statistics_are_replaced_and_survive_a_restart(
+    db: Database, jobs: JobRepository, cube: StoredFile
+) -> None:
+    job = await jobs.create(cube.id)
+    await jobs.set_stats(job.id, {"lines": 10, "resends": 1})
+    counters: dict[str, object] = {"lines": 44, "bytes": 1210, "resends": 2, "timeouts": 0, "ratio": 0.045}
+    await jobs.set_stats(job.id, counters)
+    db, jobs = await reopen(db)
+    try:
+        stored = await jobs.get(job.id)
+        assert stored.stats == counters
+        assert stored.to_dict()["stats"] == counters
+    finally:
+        await db.close()
+
+
+async def test_statistics_that_are_not_json_are_refused_naming_the_job(jobs: JobRepository, cube: StoredFile) -> None:
+    job = await jobs.create(cube.id)
+    with pytest.raises(StoreError, match=rf"statistics of job {job.id} cannot be stored as JSON"):
+        await jobs.set_stats(job.id, {"when": object()})
+    with pytest.raises(StoreError, match=rf"statistics of job {job.id} cannot be stored as JSON: Out of range float"):
+        await jobs.set_stats(job.id, {"ratio": float("nan")})
+    assert (await jobs.get(job.id)).stats == {}
+    with pytest.raises(NotFoundError, match=r"job 77 does not exist"):
+        await jobs.set_stats(77, {})
+
+
+async def test_damaged_statistics_never_make_a_job_unreadable(
+    db: Database, jobs: JobRepository, cube: StoredFile, caplog: pytest.LogCaptureFixture
+) -> None:
+    job = await jobs.create(cube.id)
+    await db.execute("UPDATE jobs SET stats = '{\"lines\": 4' WHERE id = ?", (job.id,))
+    assert (await jobs.get(job.id)).stats == {}
+    assert f"job {job.id} has unreadable statistics" in caplog.text
