@@ -33,6 +33,10 @@ _RECOVERY_FIELDS = (
     "hotend_target",
     "bed_target",
     "fan",
+    "x",
+    "y",
+    "feedrate_pct",
+    "flow_pct",
     "absolute_e",
     "created_at",
 )
@@ -386,6 +390,10 @@ def _recovery(row: sqlite3.Row) -> RecoveryPoint:
         hotend_target=float(row["hotend_target"]),
         bed_target=float(row["bed_target"]),
         fan=float(row["fan"]),
+        x=float(row["x"]),
+        y=float(row["y"]),
+        feedrate_pct=float(row["feedrate_pct"]),
+        flow_pct=float(row["flow_pct"]),
         absolute_e=bool(row["absolute_e"]),
         created_at=float(row["created_at"]),
     )

@@ -111,6 +111,16 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE jobs ADD COLUMN stats TEXT NOT NULL DEFAULT '{}';
         """,
     ),
+    (
+        5,
+        """
+        -- Where the head was and the M220/M221 overrides, so a resume restores them.
+        ALTER TABLE recovery_points ADD COLUMN x REAL NOT NULL DEFAULT 0;
+        ALTER TABLE recovery_points ADD COLUMN y REAL NOT NULL DEFAULT 0;
+        ALTER TABLE recovery_points ADD COLUMN feedrate_pct REAL NOT NULL DEFAULT 100;
+        ALTER TABLE recovery_points ADD COLUMN flow_pct REAL NOT NULL DEFAULT 100;
+        """,
+    ),
 ]
 
 LATEST_VERSION = max(version for version, _ in MIGRATIONS)

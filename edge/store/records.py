@@ -37,6 +37,10 @@ class RecoveryPoint:
     hotend_target: float
     bed_target: float
     fan: float
+    x: float = 0.0
+    y: float = 0.0
+    feedrate_pct: float = 100.0  # M220 speed override
+    flow_pct: float = 100.0  # M221 extrusion override
     absolute_e: bool = True
     created_at: float = 0.0
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import aiosqlite
 import pytest
 
 from edge.core.errors import FileMissingError, NotFoundError, StoreError
 from edge.store.db import Database
 from edge.store.files import FileStore, StoredFile
 from edge.store.jobs import JobRepository
+from edge.store.migrations import MIGRATIONS, apply_migrations
 from edge.store.records import JobState, RecoveryPoint
 from tests.store.store_helpers import CUBE, chunks
 
@@ -40,6 +42,10 @@ def point(job_id: int, **changes: float) -> RecoveryPoint:
         "hotend_target": 215.0,
         "bed_target": 60.0,
         "fan": 255.0,
+        "x": 112.5,
+        "y": 87.25,
+        "feedrate_pct": 90.0,
+        "flow_pct": 105.0,
         "created_at": 1000.0,
     } | changes
     return RecoveryPoint(
@@ -53,6 +59,10 @@ def point(job_id: int, **changes: float) -> RecoveryPoint:
         hotend_target=values["hotend_target"],
         bed_target=values["bed_target"],
         fan=values["fan"],
+        x=values["x"],
+        y=values["y"],
+        feedrate_pct=values["feedrate_pct"],
+        flow_pct=values["flow_pct"],
         created_at=values["created_at"],
     )
 
@@ -142,6 +152,59 @@ async def test_latest_recovery_point_replaces_the_previous_one(jobs: JobReposito
     latest = point(job.id)
     await jobs.save_recovery(latest)
     assert await jobs.latest_recovery(job.id) == latest
+
+
+async def test_recovery_point_keeps_position_and_overrides_across_a_restart(
+    db: Database, jobs: JobRepository, cube: StoredFile
+) -> None:
+    job = await jobs.create(cube.id)
+    saved = point(job.id)
+    await jobs.save_recovery(saved)
+    db, jobs = await reopen(db)
+    try:
+        loaded = await jobs.latest_recovery(job.id)
+    finally:
+        await db.close()
+    assert loaded == saved
+    assert loaded is not None and loaded.to_dict() == saved.to_dict()
+    assert {key: loaded.to_dict()[key] for key in ("x", "y", "feedrate_pct", "flow_pct")} == {
+        "x": 112.5,
+        "y": 87.25,
+        "feedrate_pct": 90.0,
+        "flow_pct": 105.0,
+    }
+
+
+def test_a_recovery_point_without_position_or_overrides_means_origin_and_100_percent() -> None:
+    bare = RecoveryPoint(
+        job_id=1, line_index=0, byte_offset=0, layer=0, z=0, e=0, feedrate=0, hotend_target=0, bed_target=0, fan=0
+    )
+    assert (bare.x, bare.y, bare.feedrate_pct, bare.flow_pct) == (0.0, 0.0, 100.0, 100.0)
+
+
+async def test_recovery_points_saved_before_the_upgrade_read_back_at_100_percent(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    async with aiosqlite.connect(path, isolation_level=None) as conn:
+        await apply_migrations(conn, path, [step for step in MIGRATIONS if step[0] < 5])
+        await conn.execute(
+            "INSERT INTO files (id, name, stored_name, sha256, size, analysis, created_at) "
+            "VALUES (1, 'a.gcode', '1.gcode', '', 1, '{}', 0)"
+        )
+        await conn.execute(
+            "INSERT INTO jobs (id, file_id, file_name, state, created_at) VALUES (1, 1, 'a.gcode', 'interrupted', 0)"
+        )
+        await conn.execute(
+            "INSERT INTO recovery_points (job_id, line_index, byte_offset, layer, z, e, feedrate, hotend_target, "
+            "bed_target, fan, absolute_e, created_at) VALUES (1, 99, 2048, 3, 0.8, 40.5, 1800, 215, 60, 255, 1, 5)"
+        )
+    db = Database(path)
+    await db.open()
+    try:
+        loaded = await JobRepository(db).latest_recovery(1)
+    finally:
+        await db.close()
+    assert loaded is not None and (loaded.line_index, loaded.z) == (99, 0.8)
+    assert (loaded.x, loaded.y, loaded.feedrate_pct, loaded.flow_pct) == (0.0, 0.0, 100.0, 100.0)
 
 
 async def test_recovery_point_without_a_time_gets_one(jobs: JobRepository, cube: StoredFile) -> None:
