@@ -9,6 +9,7 @@ import sqlite3
 import time
 from dataclasses import asdict, dataclass
 
+from edge.core.errors import StoreError
 from edge.store.db import Database
 
 log = logging.getLogger("printedge.store")
@@ -82,7 +83,11 @@ class AuditLog:
         self._until_prune -= 1
         if self._until_prune <= 0:
             self._until_prune = self.prune_every
-            await self.prune()
+            try:
+                await self.prune()
+            except StoreError as exc:
+                # The entry is recorded; pruning is retried with the next batch.
+                log.warning("audit log could not be pruned: %s", exc.message)
         return AuditEntry(
             id=entry_id,
             at=at,

@@ -147,3 +147,18 @@ def test_audit_config_has_defaults_and_bounds() -> None:
         load_config(env={"PRINTEDGE_AUDIT__MAX_ENTRIES": "50"})
     with pytest.raises(ConfigError, match=r"audit.max_age_days: .*at most 3650"):
         load_config(env={"PRINTEDGE_AUDIT__MAX_AGE_DAYS": "4000"})
+
+
+async def test_a_failed_prune_never_loses_the_entry_being_recorded(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    audit = AuditLog(db, 90 * DAY, 100, prune_every=1)
+    await record(audit)
+    await db.execute("UPDATE audit SET at = 0")  # older than max_age: the next prune wants it gone
+    await db.execute(
+        "CREATE TRIGGER audit_kept BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'deletes refused'); END"
+    )
+    entry = await record(audit)
+    assert (await audit.list())[0] == entry
+    assert await count(db) == 2
+    assert "audit log could not be pruned" in caplog.text and "deletes refused" in caplog.text
