@@ -129,7 +129,10 @@ class Appliance:
         for component in self.components:
             try:
                 await component.start()
-            except Exception as exc:  # anything: one broken component must never stop the others
+            except (PrintEdgeError, OSError) as exc:
+                self.failed[component.name] = describe_failure(exc)
+                log.error("component %s failed to start: %s", component.name, self.failed[component.name])
+            except Exception as exc:  # a bug, with its traceback: one broken component must never stop the others
                 self.failed[component.name] = describe_failure(exc)
                 log.exception("component %s failed to start: %s", component.name, self.failed[component.name])
             else:
@@ -152,6 +155,8 @@ class Appliance:
         for component in reversed(started):
             try:
                 await component.stop()
+            except (PrintEdgeError, OSError) as exc:
+                log.error("component %s failed to stop cleanly: %s", component.name, describe_failure(exc))
             except Exception as exc:
                 log.exception("component %s failed to stop cleanly: %s", component.name, describe_failure(exc))
 
