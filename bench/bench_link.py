@@ -15,7 +15,7 @@ from bench.common import SimulatorProcess, curves_file
 from edge.config.schema import AppConfig
 from edge.core.events import EventBus
 from edge.printer.link import PrinterLink
-from edge.printer.runner import JobRunner, MemoryJobSink
+from edge.printer.runner import JobRunner, MemoryObserver
 
 
 async def stream(port: Path, gcode: Path, *, baud: int, window: str, lines: int) -> dict[str, float | int | str]:
@@ -25,14 +25,14 @@ async def stream(port: Path, gcode: Path, *, baud: int, window: str, lines: int)
     config.printer.window = window
     link = PrinterLink(config.printer, EventBus(), port=str(port))
     await link.connect()
-    runner = JobRunner(link, EventBus(), MemoryJobSink(), config.jobs)
+    runner = JobRunner(link, EventBus(), MemoryObserver(), config.jobs)
     cpu0, t0 = time.process_time(), time.monotonic()
-    state = await runner.run(1, gcode, lines_total=lines)
+    outcome = await runner.run(1, gcode, lines_total=lines)
     elapsed, cpu = time.monotonic() - t0, time.process_time() - cpu0
     stats = link.stats
     await link.disconnect()
     result: dict[str, float | int | str] = {
-        "state": state.value,
+        "result": outcome.result.value,
         "lines": runner.lines_done,
         "seconds": round(elapsed, 3),
         "lines_per_s": round(runner.lines_done / elapsed, 1),

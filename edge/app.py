@@ -10,9 +10,11 @@ import os
 import signal
 import socket
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from edge.config.schema import AppConfig
+from edge.control.surface import PrinterControl
 from edge.core.component import Component, Health
 from edge.core.errors import PrintEdgeError
 from edge.core.events import EventBus
@@ -20,10 +22,12 @@ from edge.jobs.manager import JobManager
 from edge.printer.link import PrinterLink
 from edge.printer.simulator import SimulatorSettings, VirtualPrinter
 from edge.services import Services
+from edge.store.audit import AuditLog
 from edge.store.db import Database
 from edge.store.files import FileStore
 from edge.store.identity import DeviceIdentity, load_identity
 from edge.store.jobs import JobRepository
+from edge.store.journal import JOURNAL_NAME, RecoveryJournal
 from edge.store.lock import DataDirLock
 from edge.web.server import WebServer
 
@@ -74,6 +78,15 @@ class _VirtualPrinterComponent:
         return Health(True, f"virtual printer on {self.link_path}")
 
 
+def _simulator_reset(simulator: VirtualPrinter) -> Callable[[], Awaitable[None]]:
+    """The virtual printer's reset button, as the link's hardware reset (the web never sees the simulator)."""
+
+    async def reset() -> None:
+        simulator.reset()
+
+    return reset
+
+
 class Appliance:
     """The whole appliance process."""
 
@@ -85,16 +98,27 @@ class Appliance:
         bus = EventBus()
         db = Database(data_dir / "printedge.db")
         files = FileStore(
-            db, data_dir / "files", config.printer.max_line_length, config.api.max_upload_mb * 1024 * 1024
+            db,
+            data_dir / "files",
+            config.printer.max_line_length,
+            config.api.max_upload_mb * 1024 * 1024,
+            limits=config.printer.limits,
         )
         jobs = JobRepository(db)
         simulator: VirtualPrinter | None = None
         port = config.printer.port
+        reset = None
         if port == "virtual":
             simulator = VirtualPrinter(SimulatorSettings.from_config(config.simulator))
             port = str(data_dir / "virtual-printer")
-        link = PrinterLink(config.printer, bus, port=port)
-        manager = JobManager(link, bus, files, jobs, config.jobs)
+            reset = _simulator_reset(simulator)
+        link = PrinterLink(config.printer, bus, port=port, reset=reset)
+        journal = RecoveryJournal(data_dir / JOURNAL_NAME)
+        manager = JobManager(link, bus, files, jobs, config.jobs, config.printer.limits, journal=journal)
+        audit = AuditLog(db, config.audit.max_age_days * 86400.0, config.audit.max_entries)
+        control = PrinterControl(link, manager, audit, bus)
+        self.manager = manager
+        self.simulator = simulator
         self.services = Services(
             config=config,
             bus=bus,
@@ -103,7 +127,7 @@ class Appliance:
             jobs=jobs,
             link=link,
             manager=manager,
-            simulator=simulator,
+            control=control,
             started_at=time.time(),
         )
         self.services.health = self.health
@@ -111,7 +135,7 @@ class Appliance:
         self.components: list[Component] = []
         if simulator is not None:
             self.components.append(_VirtualPrinterComponent(simulator, Path(port)))
-        self.components += [db, link, manager, self.web]
+        self.components += [db, link, manager, control, self.web]
         self.identity: DeviceIdentity | None = None
         self.failed: dict[str, str] = {}
         self._started: list[Component] = []
@@ -122,6 +146,7 @@ class Appliance:
         await asyncio.to_thread(self.data_dir.mkdir, parents=True, exist_ok=True)
         try:
             self.identity = await load_identity(self.data_dir, self.config.device.name)
+            self.services.identity = self.identity
         except PrintEdgeError as exc:
             # Printing does not need the id; MQTT and OTA do, and must never see a silently new one.
             self.failed["identity"] = exc.message
@@ -149,8 +174,13 @@ class Appliance:
         notify_systemd("READY=1")
 
     async def stop(self) -> None:
-        """Stop the started components in reverse order; one that fails to stop does not stop the rest."""
+        """End a running job safely while everything still runs, then stop the components in reverse order."""
         notify_systemd("STOPPING=1")
+        if self.manager in self._started:
+            try:
+                await self.manager.prepare_stop()
+            except Exception:
+                log.exception("stopping the running job failed")
         started, self._started = self._started, []
         for component in reversed(started):
             try:

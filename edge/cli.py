@@ -64,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--baud", type=int, default=None)
     pr.add_argument("--window", default=None, help="auto, or the most lines in flight (1 = ping-pong)")
     pr.add_argument("--config", type=Path)
+    pr.add_argument("--json", action="store_true", help="print the result and the link's statistics as JSON")
     pr.set_defaults(handler=_cmd_print)
 
     ports = sub.add_parser("ports", help="list serial ports that could be a printer, most likely first")
@@ -145,7 +146,7 @@ def _cmd_print(args: argparse.Namespace) -> int:
         env["PRINTEDGE_PRINTER__WINDOW"] = str(args.window)
     config = load_config(args.config, env=env)
     logging.basicConfig(level="WARNING", format="%(levelname)s %(name)s: %(message)s")
-    return asyncio.run(print_file(args.file, args.port, config))
+    return asyncio.run(print_file(args.file, args.port, config, as_json=args.json))
 
 
 def _cmd_status(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import time
 from pathlib import Path
@@ -12,8 +13,7 @@ from edge.core.errors import PrintEdgeError
 from edge.core.events import EventBus, JobProgress
 from edge.gcode.analysis import analyse
 from edge.printer.link import PrinterLink
-from edge.printer.runner import JobRunner, MemoryJobSink
-from edge.store.records import JobState
+from edge.printer.runner import JobRunner, MemoryObserver, RunResult
 
 
 def _bar(progress: JobProgress, started: float) -> str:
@@ -26,13 +26,13 @@ def _bar(progress: JobProgress, started: float) -> str:
     )
 
 
-async def print_file(path: Path, port: str, config: AppConfig) -> int:
-    """Print the file; 0 only when every line was acknowledged."""
+async def print_file(path: Path, port: str, config: AppConfig, *, as_json: bool = False) -> int:
+    """Print the file; 0 only when every line was acknowledged and the printer finished them."""
     if not await asyncio.to_thread(path.is_file):
         print(f"printedge: {path} is not a file", file=sys.stderr)
         return 2
     try:
-        analysis = await analyse(path, config.printer.max_line_length, name=path.name)
+        analysis = await analyse(path, config.printer.max_line_length, name=path.name, limits=config.printer.limits)
     except PrintEdgeError as exc:
         print(f"printedge: {exc.message}", file=sys.stderr)
         return 2
@@ -43,8 +43,7 @@ async def print_file(path: Path, port: str, config: AppConfig) -> int:
     except PrintEdgeError as exc:
         print(f"printedge: {exc.message}", file=sys.stderr)
         return 1
-    sink = MemoryJobSink()
-    runner = JobRunner(link, bus, sink, config.jobs)
+    runner = JobRunner(link, bus, MemoryObserver(), config.jobs)
     progress = bus.subscribe(JobProgress, maxsize=4)
     started = time.monotonic()
     interactive = sys.stderr.isatty()
@@ -56,7 +55,7 @@ async def print_file(path: Path, port: str, config: AppConfig) -> int:
 
     shower = asyncio.create_task(show())
     try:
-        state = await runner.run(
+        outcome = await runner.run(
             1, path, lines_total=analysis.command_lines, estimated_time_s=analysis.estimated_time_s
         )
     finally:
@@ -66,11 +65,25 @@ async def print_file(path: Path, port: str, config: AppConfig) -> int:
     elapsed = time.monotonic() - started
     if interactive:
         print(_bar(runner.progress(), started), file=sys.stderr)
-    if state is JobState.COMPLETED:
+    if as_json:
+        report = {
+            "file": str(path),
+            "result": outcome.result.value,
+            "detail": outcome.detail,
+            "lines": runner.lines_done,
+            "seconds": round(elapsed, 3),
+            "firmware": link.profile.to_dict(),
+            "job": outcome.stats,
+            "connection": link.stats.to_dict(),
+        }
+        print(json.dumps(report, indent=2))
+    elif outcome.result is RunResult.COMPLETED:
+        stats = link.stats
         print(
-            f"printed {path.name}: {runner.lines_done} lines acknowledged in {elapsed:.1f} s "
-            f"({link.stats.retransmissions} resent, {link.stats.line_errors} line errors)"
+            f"printed {path.name}: {runner.lines_done} lines in {elapsed:.1f} s "
+            f"({stats.retransmissions} resent, {stats.line_errors} line errors, {stats.fragments} fragments)"
         )
+    if outcome.result is RunResult.COMPLETED:
         return 0
-    print(f"printedge: {path.name} not completed: {sink.detail}", file=sys.stderr)
+    print(f"printedge: {path.name} not completed: {outcome.detail}", file=sys.stderr)
     return 1

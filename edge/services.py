@@ -1,4 +1,4 @@
-"""Typed runtime data: the running components, handed to the web API and the CLI."""
+"""Typed runtime data: the running components, handed to the web API."""
 
 from __future__ import annotations
 
@@ -6,18 +6,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from edge.config.schema import AppConfig
+from edge.control.surface import PrinterControl
 from edge.core.events import EventBus
 from edge.jobs.manager import JobManager
 from edge.printer.link import PrinterLink
-from edge.printer.simulator import VirtualPrinter
 from edge.store.db import Database
 from edge.store.files import FileStore
+from edge.store.identity import DeviceIdentity
 from edge.store.jobs import JobRepository
 
 
 @dataclass(kw_only=True)
 class Services:
-    """The appliance's components, built once by edge.app."""
+    """The appliance's components, built once by edge.app; commands go through `control`, never around it."""
 
     config: AppConfig
     bus: EventBus
@@ -26,6 +27,7 @@ class Services:
     jobs: JobRepository
     link: PrinterLink
     manager: JobManager
-    simulator: VirtualPrinter | None
+    control: PrinterControl
     started_at: float
+    identity: DeviceIdentity | None = None
     health: Callable[[], dict[str, object]] = field(default=dict)

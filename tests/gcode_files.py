@@ -7,7 +7,7 @@ from pathlib import Path
 
 def layered_file(path: Path, layers: int, moves: int, *, feedrate: int = 3000) -> list[int]:
     """Write a file of `layers` layers of `moves` extruding moves; return the line index each layer starts at."""
-    lines, starts = ["G90", "M82", "G92 E0"], []
+    lines, starts = ["G28", "G90", "M82", "G92 E0"], []
     e = 0.0
     for layer in range(layers):
         starts.append(len(lines))

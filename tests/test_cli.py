@@ -76,7 +76,7 @@ async def test_print_streams_a_file_to_the_simulator_and_exits_zero(tmp_path: Pa
         sim.send_signal(signal.SIGTERM)
         await asyncio.wait_for(sim.wait(), 30)
     assert code == 0, err
-    assert "printed cube.gcode: 44 lines acknowledged" in out
+    assert "printed cube.gcode: 44 lines in" in out
     executed = (tmp_path / "log").read_text().splitlines()
     assert executed[-1].endswith("M400")
 

@@ -161,8 +161,8 @@ async def test_sigterm_mid_print_parks_the_head_and_keeps_the_job_resumable(tmp_
     finally:
         await stop_all(service, sim)
     commands = [line.split(" ", 1)[1] for line in executed if not line.startswith("-")]
-    # The pause script ran last: retract, lift, move away.
-    assert commands[-6:] == ["M83", "G1 E-2 F2400", "G91", "G1 Z10 F600", "G90", "G1 X0 Y200 F3000"]
+    # The stop parked the head last (retract, lift, move away), then turned the hotend off.
+    assert commands[-7:] == ["M83", "G1 E-2 F2400", "G91", "G1 Z10 F600", "G90", "G1 X0 Y200 F3000", "M104 S0"]
     assert job["state"] == "interrupted"
     assert job["recovery"] is not None and job["recovery"]["layer"] >= 2
     assert queue["awaiting_bed_clear"] is True

@@ -43,6 +43,11 @@ class PrinterConfig:
     probe_attempts: int = bounded(5, 1, 100)
     resend_loop_limit: int = bounded(25, 2, 1000)
     clean_lines_to_widen: int = bounded(200, 1, 1_000_000)
+    max_clean_lines_to_widen: int = bounded(12800, 1, 100_000_000)
+    overcommit: str = bounded("off", choices=("off", "adaptive", "on"))
+    planner_blocks: int = bounded(16, 1, 4096)
+    keepalive_misses: int = bounded(3, 2, 100)
+    estop_dtr_reset: bool = False
     temperature_interval_s: float = bounded(2.0, 0.2, 60)
     handshake_timeout_s: float = bounded(10.0, 0.5, 120)
     reconnect_max_backoff_s: float = bounded(30.0, 0.5, 600)
@@ -74,6 +79,10 @@ class JobsConfig:
     park_x: float = bounded(0.0, -1000, 1000)
     park_y: float = bounded(200.0, -1000, 1000)
     park_feedrate: float = bounded(3000.0, 1, 100000)
+    resume_lift_mm: float = bounded(2.0, 0, 50)
+    resume_prime_mm: float = bounded(2.0, 0, 50)
+    resume_prime_feedrate: float = bounded(300.0, 1, 10000)
+    stop_timeout_s: float = bounded(30.0, 1, 600)
     end_script: list[str] = field(default_factory=lambda: ["M104 S0", "M140 S0", "M107", "M84"])
 
 

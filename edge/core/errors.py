@@ -83,6 +83,12 @@ class FirmwareHaltedError(LinkError):
     code = "firmware_halted"
 
 
+class CommandTimeoutError(PrinterError):
+    """The printer did not acknowledge a command in time."""
+
+    code = "command_timeout"
+
+
 class CommandRejectedError(PrinterError):
     """A command was refused before it reached the printer."""
 
@@ -168,6 +174,29 @@ class JobError(PrintEdgeError):
     """A job cannot do what was asked."""
 
     code = "job_error"
+
+
+class PrintRefusedError(JobError):
+    """A file may not print as it is (a temperature above the configured limits)."""
+
+    code = "print_refused"
+
+    def __init__(self, file_id: int, name: str, reason: str) -> None:
+        super().__init__(f"refused to print file {file_id} ({name!r}): {reason}")
+        self.file_id = file_id
+        self.reason = reason
+
+
+class ConfirmationRequiredError(JobError):
+    """An action needs a person to confirm something about the printer first."""
+
+    code = "confirmation_required"
+
+
+class CommandNotAllowedError(CommandRejectedError):
+    """A manual command is not allowed in the printer's current state (motion while a job prints)."""
+
+    code = "command_not_allowed"
 
 
 class InvalidJobStateError(JobError):

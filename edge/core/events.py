@@ -63,6 +63,20 @@ class HostAction(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FragmentDetected(Event):
+    """An unnumbered tail of a cut line ran on the printer, outside the sequence (seen through ADVANCED_OK).
+
+    `candidates` are the lines it could have come from: file line numbers (1-based) while a job prints,
+    otherwise the link's line numbers.
+    """
+
+    kind: ClassVar[str] = "fragment"
+    job_id: int | None
+    candidates: tuple[int, ...]
+    ran: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class JobStateChanged(Event):
     """A job changed state."""
 

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from edge.config.schema import LimitsConfig
 from edge.core.errors import FileRejectedError
 from edge.gcode.text import command_word, params, strip_comment
 
@@ -19,6 +20,7 @@ MAX_RAW_LINE = 1 << 20
 READ_CHUNK = 1 << 20
 
 _MOVES = frozenset({"G0", "G1", "G2", "G3"})
+_HEATERS = frozenset({"M104", "M109", "M140", "M190"})
 # Only the axes the analysis needs; a fast path for the millions of moves in a sliced file.
 _MOVE_AXES = re.compile(r"([EXYZexyz])\s*([-+]?(?:\d+\.?\d*|\.\d+))")
 # Control characters other than tab and line endings (a CR only right before a LF).
@@ -46,6 +48,11 @@ class GcodeAnalysis:
     max_z: float
     slicer: str | None
     max_line_length: int
+    # The highest temperature targets the file sets, and the line that sets them (None: not analysed for it).
+    hotend_max_c: float | None = None
+    hotend_max_line: int = 0
+    bed_max_c: float | None = None
+    bed_max_line: int = 0
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
@@ -66,15 +73,38 @@ class GcodeAnalysis:
             max_z=float(data["max_z"]),
             slicer=None if slicer is None else str(slicer),
             max_line_length=int(data["max_line_length"]),
+            hotend_max_c=_optional_float(data.get("hotend_max_c")),
+            hotend_max_line=int(data.get("hotend_max_line", 0)),
+            bed_max_c=_optional_float(data.get("bed_max_c")),
+            bed_max_line=int(data.get("bed_max_line", 0)),
         )
+
+    def temperature_problem(self, limits: LimitsConfig) -> str | None:
+        """Why the file may not print under these limits (a target above one), or None."""
+        if self.hotend_max_c is not None and self.hotend_max_c > limits.hotend_max_c:
+            return (
+                f"line {self.hotend_max_line} sets the hotend to {self.hotend_max_c:g} °C, above the limit of "
+                f"{limits.hotend_max_c:g} °C (printer.limits.hotend_max_c)"
+            )
+        if self.bed_max_c is not None and self.bed_max_c > limits.bed_max_c:
+            return (
+                f"line {self.bed_max_line} sets the bed to {self.bed_max_c:g} °C, above the limit of "
+                f"{limits.bed_max_c:g} °C (printer.limits.bed_max_c)"
+            )
+        return None
 
 
 class GcodeAnalyser:
     """Takes a file's bytes in chunks, checks every line and gathers the analysis as it goes."""
 
-    def __init__(self, name: str, max_line_length: int) -> None:
+    def __init__(self, name: str, max_line_length: int, limits: LimitsConfig | None = None) -> None:
         self.name = name
         self.max_line_length = max_line_length
+        self.limits = limits
+        self._hotend_max = 0.0
+        self._hotend_line = 0
+        self._bed_max = 0.0
+        self._bed_line = 0
         self.command_limit = max_line_length - FRAMING_OVERHEAD
         self._pending = b""
         self._lines = 0
@@ -130,6 +160,10 @@ class GcodeAnalyser:
             max_z=round(self._max_z, 4),
             slicer=self._slicer,
             max_line_length=self._longest,
+            hotend_max_c=self._hotend_max,
+            hotend_max_line=self._hotend_line,
+            bed_max_c=self._bed_max,
+            bed_max_line=self._bed_line,
         )
 
     def _reject(self, reason: str) -> None:
@@ -195,6 +229,8 @@ class GcodeAnalyser:
                 self._e = self._e_high = values["E"]
             if "Z" in values:
                 self._z = values["Z"]
+        elif word in _HEATERS:
+            self._temperature(word, command, number)
         elif word == "M82":
             self._absolute_e = True
         elif word == "M83":
@@ -203,6 +239,25 @@ class GcodeAnalyser:
             self._absolute_xyz = self._absolute_e = True
         elif word == "G91":
             self._absolute_xyz = self._absolute_e = False
+
+    def _temperature(self, word: str, command: str, number: int) -> None:
+        values = params(command)
+        target = max(values.get("S", 0.0), values.get("R", 0.0))
+        if word in ("M104", "M109"):
+            if target > self._hotend_max:
+                self._hotend_max, self._hotend_line = target, number
+                if self.limits is not None and target > self.limits.hotend_max_c:
+                    self._reject(
+                        f"line {number} sets the hotend to {target:g} °C ({command!r}), above the limit of "
+                        f"{self.limits.hotend_max_c:g} °C (printer.limits.hotend_max_c)"
+                    )
+        elif target > self._bed_max:
+            self._bed_max, self._bed_line = target, number
+            if self.limits is not None and target > self.limits.bed_max_c:
+                self._reject(
+                    f"line {number} sets the bed to {target:g} °C ({command!r}), above the limit of "
+                    f"{self.limits.bed_max_c:g} °C (printer.limits.bed_max_c)"
+                )
 
     def _move(self, word: str, command: str) -> None:
         z: float | None = None
@@ -254,6 +309,10 @@ class GcodeAnalyser:
                 self._header_filament = _sum_numbers(match.group(1), 1000.0)
 
 
+def _optional_float(value: object) -> float | None:
+    return None if value is None else float(str(value))
+
+
 def _position(data: bytes | str, index: int, first_line: int) -> tuple[int, int]:
     """Line number and 1-based column of `index` in a block of whole lines starting at `first_line`."""
     if isinstance(data, bytes):
@@ -283,15 +342,19 @@ def _sum_numbers(text: str, scale: float) -> float | None:
     return total * scale if found else None
 
 
-def analyse_file(path: Path, max_line_length: int, name: str | None = None) -> GcodeAnalysis:
+def analyse_file(
+    path: Path, max_line_length: int, name: str | None = None, limits: LimitsConfig | None = None
+) -> GcodeAnalysis:
     """Check and analyse a G-code file line by line (blocking: run it in a thread)."""
-    analyser = GcodeAnalyser(name or path.name, max_line_length)
+    analyser = GcodeAnalyser(name or path.name, max_line_length, limits)
     with path.open("rb") as handle:
         while chunk := handle.read(READ_CHUNK):
             analyser.feed(chunk)
     return analyser.finish()
 
 
-async def analyse(path: Path, max_line_length: int, name: str | None = None) -> GcodeAnalysis:
+async def analyse(
+    path: Path, max_line_length: int, name: str | None = None, limits: LimitsConfig | None = None
+) -> GcodeAnalysis:
     """Check and analyse a G-code file in a worker thread."""
-    return await asyncio.to_thread(analyse_file, path, max_line_length, name)
+    return await asyncio.to_thread(analyse_file, path, max_line_length, name, limits)

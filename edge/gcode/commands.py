@@ -35,6 +35,9 @@ SYNC_COMMANDS = frozenset(
     {"M400", "G28", "G29", "G30", "G33", "G34", "G4", "M84", "M18", "M0", "M1", "M600", "M48", "M420", "M226"}
 )
 WAIT_COMMANDS = frozenset({"M109", "M190", "M191", "M303", "M116"})
+# Of those, the ones Marlin's source shows to wait for the planner to empty without exception (T<n> does not
+# on a single-extruder printer; M18/M84 with S only set a timeout): once acknowledged, every earlier move ran.
+_DRAINS = frozenset({"M400", "G28", "G4", "M0", "M1"})
 
 
 def line_kind(command: str) -> LineKind:
@@ -52,3 +55,11 @@ def line_kind(command: str) -> LineKind:
     if word in WAIT_COMMANDS:
         return LineKind.WAIT
     return LineKind.INSTANT
+
+
+def drains_planner(command: str) -> bool:
+    """Whether the command's acknowledgement proves every move sent before it has finished."""
+    word = command_word(command)
+    if word in _DRAINS:
+        return True
+    return word in ("M18", "M84") and "S" not in command.upper()[len(word) :]

@@ -1,15 +1,18 @@
-"""What the printer's motion and heaters are doing, followed from the commands it executed."""
+"""What the printer's motion, heaters and overrides are doing, followed from the commands it executed."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from edge.gcode.text import command_word, params
+
+_MOVES = frozenset({"G0", "G1", "G2", "G3"})
+_ARCS = frozenset({"G2", "G3"})
 
 
 @dataclass
 class MachineState:
-    """Positions, modes, targets and fan as implied by the executed G-code."""
+    """Positions, modes, targets, fan and overrides as implied by the G-code the printer ran."""
 
     x: float = 0.0
     y: float = 0.0
@@ -21,24 +24,31 @@ class MachineState:
     hotend_target: float = 0.0
     bed_target: float = 0.0
     fan: float = 0.0
+    feedrate_pct: float = 100.0
+    flow_pct: float = 100.0
+    homed_x: bool = False
+    homed_y: bool = False
+    homed_z: bool = False
 
-    def apply(self, command: str) -> None:
-        """Follow one executed command."""
-        word = command_word(command)
-        if word in ("G0", "G1", "G2", "G3"):
-            self._move(params(command))
-        elif word == "G92":
-            values = params(command)
+    def apply(self, command: str) -> float:
+        """Follow one command; returns how far a move goes on its longest axis (0 for anything else)."""
+        return self.apply_parsed(command_word(command), params(command))
+
+    def apply_parsed(self, word: str, values: dict[str, float]) -> float:
+        """Follow one command given as its word and parameters; returns the move's longest axis travel."""
+        if word in _MOVES:
+            return self._move(word, values)
+        if word == "G92":
             for axis in ("X", "Y", "Z", "E"):
                 if axis in values:
                     setattr(self, axis.lower(), values[axis])
             if not values:
                 self.x = self.y = self.z = self.e = 0.0
         elif word == "G28":
-            values = params(command)
             axes = [a for a in ("X", "Y", "Z") if a in values] or ["X", "Y", "Z"]
             for axis in axes:
                 setattr(self, axis.lower(), 0.0)
+                setattr(self, f"homed_{axis.lower()}", True)
         elif word == "G90":
             self.absolute_xyz = self.absolute_e = True
         elif word == "G91":
@@ -48,20 +58,39 @@ class MachineState:
         elif word == "M83":
             self.absolute_e = False
         elif word in ("M104", "M109"):
-            self.hotend_target = params(command).get("S", params(command).get("R", self.hotend_target))
+            self.hotend_target = values.get("S", values.get("R", self.hotend_target))
         elif word in ("M140", "M190"):
-            self.bed_target = params(command).get("S", params(command).get("R", self.bed_target))
+            self.bed_target = values.get("S", values.get("R", self.bed_target))
         elif word == "M106":
-            self.fan = params(command).get("S", 255.0)
+            self.fan = values.get("S", 255.0)
         elif word == "M107":
             self.fan = 0.0
+        elif word == "M220" and "S" in values:
+            self.feedrate_pct = values["S"]
+        elif word == "M221" and "S" in values:
+            self.flow_pct = values["S"]
+        return 0.0
 
-    def _move(self, values: dict[str, float]) -> None:
+    def copy(self) -> MachineState:
+        """An independent copy."""
+        return replace(self)
+
+    def _move(self, word: str, values: dict[str, float]) -> float:
+        travel = 0.0
         for axis in ("X", "Y", "Z"):
             if axis in values:
-                cur = getattr(self, axis.lower())
-                setattr(self, axis.lower(), values[axis] if self.absolute_xyz else cur + values[axis])
+                attr = axis.lower()
+                cur = getattr(self, attr)
+                new = values[axis] if self.absolute_xyz else cur + values[axis]
+                travel = max(travel, abs(new - cur))
+                setattr(self, attr, new)
         if "E" in values:
-            self.e = values["E"] if self.absolute_e else self.e + values["E"]
+            new_e = values["E"] if self.absolute_e else self.e + values["E"]
+            travel = max(travel, abs(new_e - self.e))
+            self.e = new_e
         if "F" in values:
             self.feedrate = values["F"]
+        if word in _ARCS and ("I" in values or "J" in values or "R" in values):
+            # A full circle ends where it starts and still travels: an arc with a centre always moves.
+            travel = max(travel, abs(values.get("R", 0.0)), abs(values.get("I", 0.0)), abs(values.get("J", 0.0)))
+        return travel

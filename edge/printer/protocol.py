@@ -1,4 +1,4 @@
-"""Parse what Marlin-dialect firmware says into typed replies."""
+"""Parse what the firmware says into typed replies (Marlin, Prusa, RepRapFirmware, Klipper, Repetier)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,12 @@ from dataclasses import dataclass
 
 _TEMP = re.compile(r"\b(T\d?|B|C)\s*:\s*(-?\d+(?:\.\d+)?)\s*(?:/\s*(-?\d+(?:\.\d+)?))?")
 _ADV = re.compile(r"\b([NPB])(\d+)")
+_ADV_UNNUMBERED = re.compile(r"ok P\d+ B\d+\s*$")
+_BARE_NUMBER = re.compile(r"ok\s+(\d+)\s*$")
 _RESEND = re.compile(r"^(?:Resend|rs)\s*:?\s*N?(\d+)", re.IGNORECASE)
-_FW_FIELD = re.compile(r"([A-Z_]+):(.*?)(?=\s+[A-Z_]+:|$)")
+_SKIP = re.compile(r"^skip\s+(\d+)\s*$")
+_FW_FIELD = re.compile(r"([A-Z_]+):\s*(.*?)(?=\s+[A-Z_]+:|$)")
+_HALTS = ("halted", "kill() called", "emergency stop!", "killed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +33,9 @@ class Ok:
     planner_free: int | None = None
     queue_free: int | None = None
     temperatures: Temperatures | None = None
+    bare_number: int | None = None  # Repetier: `ok 123`
+    unnumbered_advanced: bool = False  # exactly `ok P<p> B<b>`: the ok of a command sent without N
+    info: dict[str, str] | None = None  # Klipper answers M115 inside the ok
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,12 +46,20 @@ class Resend:
 
 
 @dataclass(frozen=True, slots=True)
+class Skip:
+    """Repetier: a line it already had (or one in flight after a resend request) was ignored; an ok follows."""
+
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
 class FirmwareError:
-    """`Error:` or `!!`; fatal when the firmware halted."""
+    """`Error:`, `!!`, `fatal:`; fatal when the firmware halted, `bang` for lines that began with `!!`."""
 
     text: str
     fatal: bool
     line_error: bool
+    bang: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +81,7 @@ class Start:
 
 @dataclass(frozen=True, slots=True)
 class TemperatureLine:
-    """An autoreported (M155) or waiting (M109) temperature line."""
+    """An autoreported (M155), waiting (M109) or Repetier M105 temperature line."""
 
     temperatures: Temperatures
 
@@ -96,7 +111,7 @@ class Capability:
 
 @dataclass(frozen=True, slots=True)
 class Echo:
-    """`echo:` text; `unknown_command` when the firmware did not understand a line."""
+    """`echo:` or `// ` text; `unknown_command` when the firmware did not understand a line."""
 
     text: str
     unknown_command: bool = False
@@ -112,6 +127,7 @@ class Unrecognized:
 Reply = (
     Ok
     | Resend
+    | Skip
     | FirmwareError
     | Busy
     | Wait
@@ -142,29 +158,25 @@ def parse_temperatures(text: str) -> Temperatures | None:
     return Temperatures(hotend=hotend[0], hotend_target=hotend[1], bed=bed[0], bed_target=bed[1])
 
 
+def parse_fields(line: str) -> dict[str, str]:
+    """The `NAME:value` fields of an M115 line (Marlin writes no space after the colon, RepRapFirmware does)."""
+    return {key: value.strip() for key, value in _FW_FIELD.findall(line)}
+
+
 def parse_reply(raw: str) -> Reply:
     """Classify one line received from the firmware (without its newline)."""
     line = raw.strip()
     low = line.lower()
     if low == "ok" or low.startswith("ok "):
-        rest = line[2:]
-        fields = {k: int(v) for k, v in _ADV.findall(rest.split("T:", 1)[0])} if rest else {}
-        return Ok(
-            number=fields.get("N"),
-            planner_free=fields.get("P"),
-            queue_free=fields.get("B"),
-            temperatures=parse_temperatures(rest) if "T:" in rest or "B:" in rest else None,
-        )
+        return _parse_ok(line)
     if low.startswith(("resend", "rs:", "rs ")):
         match = _RESEND.match(line)
-        if match:
-            return Resend(int(match.group(1)))
-        return Unrecognized(line)
-    if low.startswith("error") or line.startswith("!!"):
-        text = line.split(":", 1)[1].strip() if ":" in line else line.lstrip("!").strip()
-        fatal = line.startswith("!!") or "halted" in low or "kill" in low
-        line_error = any(s in low for s in ("checksum", "line number", "no checksum", "last line"))
-        return FirmwareError(text=text, fatal=fatal, line_error=line_error)
+        return Resend(int(match.group(1))) if match else Unrecognized(line)
+    if low.startswith("skip"):
+        match = _SKIP.match(low)
+        return Skip(int(match.group(1))) if match else Unrecognized(line)
+    if low.startswith(("error", "fatal:")) or line.startswith("!!"):
+        return _parse_error(line, low)
     if low.startswith(("//action:", "// action:")):
         body = line.split(":", 1)[1].strip()
         name, _, args = body.partition(" ")
@@ -176,16 +188,57 @@ def parse_reply(raw: str) -> Reply:
     if low == "start":
         return Start()
     if line.startswith("FIRMWARE_NAME:"):
-        return FirmwareInfo(fields={k: v.strip() for k, v in _FW_FIELD.findall(line)})
+        return FirmwareInfo(fields=parse_fields(line))
     if line.startswith("Cap:"):
         parts = line.split(":")
         if len(parts) >= 3:
             return Capability(name=parts[1].strip().upper(), enabled=parts[2].strip() == "1")
         return Unrecognized(line)
-    if low.startswith("echo:"):
-        text = line[5:].strip()
+    if low.startswith("echo:") or line.startswith("//"):
+        text = line[5:].strip() if low.startswith("echo:") else line[2:].strip()
+        if "klipper state: shutdown" in text.lower():
+            return FirmwareError(text=text, fatal=True, line_error=False)
         return Echo(text=text, unknown_command=text.lower().startswith("unknown command"))
+    if low.startswith("unknown") and "code" in low:
+        return Echo(text=line, unknown_command=True)  # Prusa: `Unknown M code: ...`
+    if "emergency stop!" in low:
+        return FirmwareError(text=line, fatal=True, line_error=False)  # RepRapFirmware after M112
     temps = parse_temperatures(line)
     if temps is not None and (line.startswith(("T:", "T0:", "B:")) or raw.startswith(" ")):
         return TemperatureLine(temps)
     return Unrecognized(line)
+
+
+def _parse_ok(line: str) -> Ok:
+    rest = line[2:]
+    if not rest:
+        return Ok()
+    if "FIRMWARE_NAME:" in rest:
+        return Ok(info=parse_fields(rest.strip()))
+    head = rest.split("T:", 1)[0]
+    if "B:" in head:
+        head = head.split("B:", 1)[0]
+    fields = {k: int(v) for k, v in _ADV.findall(head)}
+    has_temps = "T:" in rest or "B:" in rest
+    bare = _BARE_NUMBER.match(line) if not fields else None
+    return Ok(
+        number=fields.get("N"),
+        planner_free=fields.get("P"),
+        queue_free=fields.get("B"),
+        temperatures=parse_temperatures(rest) if has_temps else None,
+        bare_number=int(bare.group(1)) if bare else None,
+        unnumbered_advanced="N" not in fields and _ADV_UNNUMBERED.match(line) is not None,
+    )
+
+
+def _parse_error(line: str, low: str) -> FirmwareError:
+    bang = line.startswith("!!")
+    if bang:
+        text = line.lstrip("!").strip()
+    elif low.startswith("fatal:"):
+        text = line
+    else:
+        text = line.split(":", 1)[1].strip() if ":" in line else line
+    fatal = bang or low.startswith("fatal:") or any(word in low for word in _HALTS)
+    line_error = any(s in low for s in ("checksum", "line number", "last line", "expected line", "format error"))
+    return FirmwareError(text=text, fatal=fatal and not line_error, line_error=line_error, bang=bang)

@@ -1,75 +1,116 @@
-"""The job runner: streams one stored G-code file, follows progress, pauses, resumes, cancels, recovers."""
+"""The job runner: streams one stored G-code file, follows what the printer finished, pauses, resumes, stops."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import logging
-import sqlite3
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from edge.config.schema import JobsConfig
-from edge.core.errors import PrintEdgeError, PrinterError
-from edge.core.events import EventBus, JobProgress, JobStateChanged
+from edge.core.errors import CommandRejectedError, PrinterError
+from edge.core.events import EventBus, FragmentDetected, JobProgress
+from edge.gcode.commands import line_kind
 from edge.gcode.machine import MachineState
 from edge.gcode.text import command_word, params, strip_comment
+from edge.printer.core_events import FragmentRan
 from edge.printer.link import PrinterLink
-from edge.store.records import JobState, RecoveryPoint
+from edge.printer.scripts import park_script, resume_script, unpark_script
+from edge.store.records import RecoveryPoint
 
 log = logging.getLogger("printedge.printer.runner")
 
 READ_CHUNK = 256 * 1024
 PROGRESS_INTERVAL_S = 0.25
+# A move this long on some axis certainly takes a planner block (more than one motor step on any printer).
+MIN_BLOCK_MM = 0.05
+MAX_FRAGMENTS_KEPT = 50
 
 
-class JobSink(Protocol):
-    """Where the runner persists what happens to its job (the job repository)."""
+class RunResult(enum.StrEnum):
+    """How a run ended; the job manager maps it to a job state."""
 
-    async def update_state(self, job_id: int, state: JobState, detail: str = "") -> object:
-        """Persist a state change."""
-
-    async def update_progress(self, job_id: int, lines_done: int, bytes_done: int, layer: int) -> object:
-        """Persist progress."""
-
-    async def save_recovery(self, point: RecoveryPoint) -> object:
-        """Persist the latest recovery point."""
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"
+    FAILED = "failed"
 
 
-class MemoryJobSink:
-    """Keeps a job's record in memory, for printing without a database (`printedge print`, benchmarks)."""
+class RunPhase(enum.StrEnum):
+    """What a running print is doing, for its job record."""
+
+    PRINTING = "printing"
+    PAUSED = "paused"
+
+
+@dataclass
+class RunOutcome:
+    """The end of a run: its result, a sentence for people, and the link's figures for this job."""
+
+    result: RunResult
+    detail: str
+    stats: dict[str, object] = field(default_factory=dict)
+
+
+class RunObserver(Protocol):
+    """Where the runner reports what happens to its job (the job manager, or memory for the CLI)."""
+
+    async def phase(self, phase: RunPhase, detail: str) -> None:
+        """The print started printing, paused or resumed."""
+
+    async def progress(self, lines_done: int, bytes_done: int, layer: int) -> None:
+        """How far the printer got (persisted now and then)."""
+
+    async def recovery(self, point: RecoveryPoint) -> None:
+        """A recovery point to persist durably."""
+
+    def journal(self, point: RecoveryPoint) -> None:
+        """The newest recovery point, for a cheap, frequent record that survives a crash."""
+
+
+class MemoryObserver:
+    """Keeps a run's record in memory, for printing without a database (`printedge print`, benchmarks)."""
 
     def __init__(self) -> None:
-        self.state = JobState.QUEUED
-        self.detail = ""
-        self.recovery: RecoveryPoint | None = None
-        self.history: list[tuple[JobState, str]] = []
+        self.phases: list[tuple[RunPhase, str]] = []
+        self.recovery_point: RecoveryPoint | None = None
 
-    async def update_state(self, job_id: int, state: JobState, detail: str = "") -> None:
-        """Remember the state."""
-        self.state, self.detail = state, detail
-        self.history.append((state, detail))
+    async def phase(self, phase: RunPhase, detail: str) -> None:
+        """Remember the phase."""
+        self.phases.append((phase, detail))
 
-    async def update_progress(self, job_id: int, lines_done: int, bytes_done: int, layer: int) -> None:
+    async def progress(self, lines_done: int, bytes_done: int, layer: int) -> None:
         """Progress lives in the runner; nothing to keep."""
 
-    async def save_recovery(self, point: RecoveryPoint) -> None:
+    async def recovery(self, point: RecoveryPoint) -> None:
         """Remember the latest point."""
-        self.recovery = point
+        self.recovery_point = point
+
+    def journal(self, point: RecoveryPoint) -> None:
+        """Nothing to journal in memory."""
 
 
 @dataclass(slots=True)
-class _LineMeta:
-    index: int
-    end: int
+class LineTag:
+    """What the runner needs again once the printer has finished a line."""
+
+    index: int  # 0-based line of the file (-1 for commands that are not the file's)
+    end: int  # byte offset after the line
     layer: int
-    command: str
+    word: str
+    values: dict[str, float]
 
 
 class _Cancelled(Exception):
+    pass
+
+
+class _Stopped(Exception):
     pass
 
 
@@ -97,16 +138,17 @@ async def read_lines(path: Path, start_offset: int = 0) -> AsyncIterator[tuple[i
 
 
 class JobRunner:
-    """Prints one file through the printer link and keeps its job record and recovery point current."""
+    """Prints one file through the printer link; progress and recovery follow what the printer finished."""
 
-    def __init__(self, link: PrinterLink, bus: EventBus, sink: JobSink, config: JobsConfig) -> None:
+    def __init__(self, link: PrinterLink, bus: EventBus, observer: RunObserver, config: JobsConfig) -> None:
         self.link = link
         self._bus = bus
-        self._sink = sink
+        self._observer = observer
         self.config = config
         self.job_id = 0
-        self.state = JobState.QUEUED
-        self.machine = MachineState()
+        self.phase = RunPhase.PRINTING
+        self.machine = MachineState()  # after the last line the printer certainly finished
+        self.planned = MachineState()  # after the last line sent
         self.lines_done = 0
         self.lines_total = 0
         self.bytes_done = 0
@@ -114,12 +156,16 @@ class JobRunner:
         self.layer = 0
         self.last_index = -1
         self.estimated_time_s: float | None = None
+        self.fragments: list[dict[str, object]] = []
         self._started = 0.0
         self._paused_total = 0.0
         self._paused_since: float | None = None
         self._pause = asyncio.Event()
         self._resume = asyncio.Event()
         self._cancel = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._stop_reason = ""
+        self._failure: BaseException | None = None
         self._last_future: asyncio.Future[None] | None = None
         self._last_publish = 0.0
         self._last_save = 0.0
@@ -132,7 +178,7 @@ class JobRunner:
 
     def request_pause(self) -> None:
         """Stop feeding lines, park the head and wait."""
-        if self.state is JobState.PRINTING:
+        if self.phase is RunPhase.PRINTING and not self._stop.is_set():
             self._resume.clear()
             self._pause.set()
 
@@ -146,8 +192,22 @@ class JobRunner:
         self._cancel.set()
         self._resume.set()
 
+    def request_stop(self, reason: str) -> None:
+        """The service is stopping: break a wait, park where safe, finish as interrupted (resumable)."""
+        self._stop_reason = reason
+        self._stop.set()
+        self._resume.set()
+
+    async def manual(self, command: str) -> asyncio.Future[None]:
+        """A command a person sends while the job runs (already allowed by policy): followed by the machine model."""
+        values = params(command)
+        word = command_word(command)
+        self.planned.apply_parsed(word, values)
+        tag = LineTag(-1, -1, -1, word, values)
+        return await self.link.submit(command, priority=True, tag=tag)
+
     def progress(self) -> JobProgress:
-        """The current progress as an event."""
+        """The current progress as an event (lines and bytes the printer has finished)."""
         return JobProgress(
             job_id=self.job_id,
             lines_done=self.lines_done,
@@ -191,29 +251,80 @@ class JobRunner:
         lines_total: int,
         estimated_time_s: float | None = None,
         resume: RecoveryPoint | None = None,
-    ) -> JobState:
-        """Print the file; returns the job's final state (completed, cancelled, interrupted or failed)."""
+    ) -> RunOutcome:
+        """Print the file; returns how the run ended. Unexpected errors end it failed, heaters off."""
         self.job_id = job_id
         self.lines_total = lines_total
         self.bytes_total = (await asyncio.to_thread(path.stat)).st_size
         self.estimated_time_s = estimated_time_s
         self._started = time.monotonic()
-        await self._set_state(JobState.PRINTING, "resuming after an interruption" if resume else "started")
+        link = self.link
+        start_stats = link.stats.copy()
+        link.core.flow.start_job()
+        link.on_finished = self._on_finished
+        link.on_fragment = self._on_fragment
         try:
-            await self._stream(path, resume)
-            await self._finish_moves()
+            outcome = await self._run(path, resume)
+        finally:
+            if link.on_finished == self._on_finished:
+                link.on_finished = None
+                link.on_fragment = None
+        outcome.stats = link.stats.since(start_stats).to_dict() | {"fragment_reports": self.fragments}
+        log.info("job %d %s: %s", job_id, outcome.result.value, outcome.detail)
+        return outcome
+
+    async def _run(self, path: Path, resume: RecoveryPoint | None) -> RunOutcome:
+        try:
+            await self._observer.phase(RunPhase.PRINTING, "resuming after an interruption" if resume else "started")
+            await self._until_interrupted(self._stream_and_finish(path, resume))
         except _Cancelled:
             return await self._cancelled()
+        except _Stopped:
+            return await self._stopped()
+        except CommandRejectedError as exc:
+            return await self._failed(exc)
         except PrinterError as exc:
             return await self._interrupted(exc)
+        except Exception as exc:
+            log.exception("job %d failed unexpectedly", self.job_id)
+            return await self._failed(exc)
         self.bytes_done = self.bytes_total  # trailing comments count as done too
         await self._flush_recovery()
-        await self._set_state(JobState.COMPLETED, f"{self.lines_done} lines in {self.elapsed():.0f} s")
-        return self.state
+        return RunOutcome(RunResult.COMPLETED, f"{self.lines_done} lines in {self.elapsed():.0f} s")
+
+    async def _until_interrupted(self, work: object) -> None:
+        """Run the streaming, but let a cancel or a stop break in even while it waits for the printer."""
+        assert asyncio.iscoroutine(work)
+        task = asyncio.ensure_future(work)
+        cancel = asyncio.ensure_future(self._cancel.wait())
+        stop = asyncio.ensure_future(self._stop.wait())
+        try:
+            await asyncio.wait({task, cancel, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            cancel.cancel()
+            stop.cancel()
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, PrinterError):
+                    await task
+        if self._stop.is_set():
+            raise _Stopped
+        if self._cancel.is_set():
+            raise _Cancelled
+        task.result()
+
+    async def _stream_and_finish(self, path: Path, resume: RecoveryPoint | None) -> None:
+        await self._stream(path, resume)
+        await self._finish_moves()
 
     async def _stream(self, path: Path, resume: RecoveryPoint | None) -> None:
         layer = 0
         skip_to = resume.line_index if resume else -1
+        if resume is not None:
+            self.machine = machine_from(resume)
+            self.planned = self.machine.copy()
+        link = self.link
+        planned = self.planned
         async for index, end, text in read_lines(path):
             if ";" in text:
                 layer = self._layer_marker(text, layer)
@@ -221,7 +332,6 @@ class JobRunner:
             if not command:
                 continue
             if index <= skip_to:
-                self.machine.apply(command)
                 self.lines_done += 1
                 self.bytes_done = end
                 self.layer = layer
@@ -229,19 +339,29 @@ class JobRunner:
                 if index == skip_to and resume is not None:
                     await self._resume_preamble(resume)
                 continue
-            if command_word(command) == "M73":
-                layer = self._m73_layer(command, layer)
-            await self._gate()
-            future = await self.link.submit(command)
-            meta = _LineMeta(index, end, layer, command)
-            future.add_done_callback(lambda f, m=meta: self._executed(m, f))  # type: ignore[misc]
-            self._last_future = future
+            word = command_word(command)
+            values = params(command)
+            if word == "M73" and "L" in values:
+                layer = int(values["L"])
+            if self._pause.is_set() or self._failure is not None:
+                await self._gate()
+            travel = planned.apply_parsed(word, values)
+            tag = LineTag(index, end, layer, word, values)
+            self._last_future = await link.submit(command, blocks=travel >= MIN_BLOCK_MM, tag=tag)
 
     async def _finish_moves(self) -> None:
-        if self._last_future is not None:
-            await self._last_future
+        await self._last_acknowledged()
         # M400 waits for the planner to empty, so "completed" means the last move really ran.
         await self.link.send("M400")
+
+    async def _last_acknowledged(self) -> None:
+        """Wait for the last line sent; a line dropped from the queue (cancel, stop) was never sent."""
+        future = self._last_future
+        if future is None or future.cancelled():
+            return
+        await asyncio.wait({future})
+        if not future.cancelled():
+            future.result()
 
     def _layer_marker(self, text: str, layer: int) -> int:
         comment = text[text.find(";") :].strip()
@@ -252,135 +372,188 @@ class JobRunner:
                 return int(comment[7:].strip()) + 1
         return layer
 
-    def _m73_layer(self, command: str, layer: int) -> int:
-        values = params(command)
-        return int(values["L"]) if "L" in values else layer
-
-    def _executed(self, meta: _LineMeta, future: asyncio.Future[None]) -> None:
-        if future.cancelled() or future.exception() is not None:
+    def _on_finished(self, tags: list[object]) -> None:
+        """The printer certainly finished these lines (called by the link, in order)."""
+        machine = self.machine
+        job_line = False
+        for tag in tags:
+            if not isinstance(tag, LineTag):
+                continue
+            machine.apply_parsed(tag.word, tag.values)
+            if tag.index < 0:
+                continue
+            job_line = True
+            self.lines_done += 1
+            self.bytes_done = tag.end
+            self.last_index = tag.index
+            if tag.layer != self.layer:
+                self.layer = tag.layer
+                self._save_recovery_soon()
+        if not job_line:
             return
-        self.lines_done += 1
-        self.bytes_done = meta.end
-        self.last_index = meta.index
-        self.machine.apply(meta.command)
+        self._observer.journal(self.recovery_point())
         now = time.monotonic()
-        if meta.layer != self.layer:
-            self.layer = meta.layer
-            self._save_recovery_soon()
-        elif now - self._last_save >= self.config.recovery_interval_s:
+        if now - self._last_save >= self.config.recovery_interval_s:
             self._save_recovery_soon()
         if now - self._last_publish >= PROGRESS_INTERVAL_S:
             self._last_publish = now
             self._bus.publish(self.progress())
 
+    def _on_fragment(self, event: FragmentRan) -> None:
+        candidates = tuple(tag.index + 1 for tag in event.tags if isinstance(tag, LineTag) and tag.index >= 0)
+        if len(self.fragments) < MAX_FRAGMENTS_KEPT:
+            self.fragments.append(
+                {"ran": not event.unknown, "file_lines": list(candidates), "at_s": round(self.elapsed(), 1)}
+            )
+        self._bus.publish(FragmentDetected(job_id=self.job_id, candidates=candidates, ran=not event.unknown))
+
     async def _gate(self) -> None:
-        if self._cancel.is_set():
-            raise _Cancelled
+        if self._failure is not None:
+            raise self._failure
         if not self._pause.is_set():
             return
         await self._park()
         await self._resume.wait()
-        if self._cancel.is_set():
-            raise _Cancelled
+        if self._cancel.is_set() or self._stop.is_set():
+            return
         await self._unpark()
 
-    # ---- pause / resume / cancel --------------------------------------------------------
+    # ---- pause / resume / cancel / stop -------------------------------------------------
+
+    async def _drain(self) -> None:
+        """Wait until every line sent has finished, so the machine model is exactly where the printer is."""
+        await self._last_acknowledged()
+        await self.link.wait_idle()
+        await self.link.send("M400")
 
     async def _park(self) -> None:
-        if self._last_future is not None:
-            await self._last_future
-        await self.link.wait_idle()
-        self._parked = MachineState(**vars(self.machine))
-        c = self.config
-        script = [
-            "M83",
-            f"G1 E-{c.park_retract_mm:g} F2400",
-            "G91",
-            f"G1 Z{c.park_lift_mm:g} F600",
-            "G90",
-            f"G1 X{c.park_x:g} Y{c.park_y:g} F{c.park_feedrate:g}",
-        ]
-        for command in script:
+        await self._drain()
+        self._parked = self.machine.copy()
+        for command in park_script(self.config, self.machine):
             await self.link.send(command)
         self._paused_since = time.monotonic()
         await self._flush_recovery()
-        await self._set_state(JobState.PAUSED, f"paused at line {self.last_index + 1}, layer {self.layer}")
+        self.phase = RunPhase.PAUSED
+        await self._observer.phase(RunPhase.PAUSED, f"paused at line {self.last_index + 1}, layer {self.layer}")
         self.parked.set()
 
     async def _unpark(self) -> None:
         parked = self._parked or self.machine
-        c = self.config
-        script = [
-            "G90",
-            f"G1 X{parked.x:g} Y{parked.y:g} F{c.park_feedrate:g}",
-            f"G1 Z{parked.z:g} F600",
-            "M83",
-            f"G1 E{c.park_retract_mm:g} F2400",
-            "M82" if parked.absolute_e else "M83",
-            f"G92 E{parked.e:g}",
-            f"G1 F{parked.feedrate:g}",
-        ]
-        for command in script:
+        for command in unpark_script(self.config, parked):
             await self.link.send(command)
-        self.machine = parked
+        self.machine = parked.copy()
+        self.planned = parked.copy()
         self.parked.clear()
         if self._paused_since is not None:
             self._paused_total += time.monotonic() - self._paused_since
             self._paused_since = None
-        await self._set_state(JobState.PRINTING, "resumed")
+        self.phase = RunPhase.PRINTING
+        await self._observer.phase(RunPhase.PRINTING, "resumed")
 
     async def _resume_preamble(self, point: RecoveryPoint) -> None:
-        """Bring the printer back to where the interrupted job was, without homing Z into the part."""
-        script = [
-            f"M140 S{point.bed_target:g}",
-            f"M104 S{point.hotend_target:g}",
-            f"M190 S{point.bed_target:g}",
-            f"M109 S{point.hotend_target:g}",
-            "G28 X Y",
-            "G90",
-            f"G92 Z{point.z:g}",
-            f"G1 Z{point.z + 2:g} F600",
-            "M82" if point.absolute_e else "M83",
-            f"G92 E{point.e:g}",
-            f"M106 S{point.fan:g}" if point.fan else "M107",
-            f"G1 F{point.feedrate:g}",
-        ]
-        for command in script:
+        """Put the nozzle back where the interrupted job was, without homing Z into the part."""
+        for command in resume_script(self.config, point):
             await self.link.send(command)
+        self.machine = machine_from(point)
+        self.planned = self.machine.copy()
 
-    async def _cancelled(self) -> JobState:
+    async def _cancelled(self) -> RunOutcome:
         self.link.clear_pending()
-        with contextlib.suppress(PrinterError, asyncio.CancelledError):
-            if self._last_future is not None:
-                await self._last_future
-        try:
-            for command in self.config.end_script:
-                await self.link.send(command)
-        except PrinterError as exc:
-            log.warning("end script after cancel failed: %s", exc)
+        with contextlib.suppress(PrinterError):
+            await self._last_acknowledged()
+        await self._end_script("cancel")
         await self._flush_recovery()
-        await self._set_state(JobState.CANCELLED, f"cancelled at line {self.last_index + 1}, layer {self.layer}")
-        return self.state
+        return RunOutcome(RunResult.CANCELLED, f"cancelled at line {self.last_index + 1}, layer {self.layer}")
 
-    async def _interrupted(self, exc: PrinterError) -> JobState:
+    async def _stopped(self) -> RunOutcome:
+        """A service stop: break a wait, let the moves finish, park where that is safe, hotend off."""
+        link = self.link
+        dropped = link.clear_pending()
+        waiting = self._waiting_for()
+        log.warning(
+            "job %d: %s; stopping at line %d (layer %d)%s; %d queued lines dropped",
+            self.job_id,
+            self._stop_reason,
+            self.last_index + 1,
+            self.layer,
+            f" while {waiting}" if waiting else "",
+            dropped,
+        )
+        if waiting:
+            by_parser = link.break_wait()
+            log.warning(
+                "job %d: M108 sent to end the wait (%s)", self.job_id, "emergency parser" if by_parser else "when read"
+            )
+        try:
+            await self._drain()
+            log.warning("job %d: the printer finished its moves", self.job_id)
+            if self.parked.is_set():
+                log.warning("job %d: already parked (paused)", self.job_id)
+            else:
+                for command in park_script(self.config, self.machine):
+                    await link.send(command)
+                homed = self.machine.homed_x and self.machine.homed_y
+                log.warning(
+                    "job %d: %s",
+                    self.job_id,
+                    "parked (retract, lift, move away)"
+                    if homed
+                    else "retracted and lifted; not moved away in X/Y, which were never homed",
+                )
+            await link.send("M104 S0")
+            log.warning(
+                "job %d: hotend heater off; the bed stays at its target so the part stays attached", self.job_id
+            )
+        except PrinterError as exc:
+            log.warning("job %d: the printer did not finish the stop sequence: %s", self.job_id, exc)
+        await self._flush_recovery()
+        detail = (
+            f"interrupted by {self._stop_reason} at line {self.last_index + 1} (layer {self.layer}, "
+            f"Z {self.machine.z:g})" + (f" while {waiting}" if waiting else "") + "; it can be resumed"
+        )
+        return RunOutcome(RunResult.INTERRUPTED, detail)
+
+    def _waiting_for(self) -> str:
+        """What the printer is waiting for, if a long command is in flight (heating, homing, dwelling)."""
+        waits = self.link.core.unfinished_waits()
+        return _describe_wait(waits[0]) if waits else ""
+
+    async def _interrupted(self, exc: PrinterError) -> RunOutcome:
         await self._flush_recovery()
         detail = (
             f"interrupted at line {self.last_index + 1} (layer {self.layer}, Z {self.machine.z:g}): {exc.message}; "
             "the job can be resumed from its recovery point"
         )
-        await self._set_state(JobState.INTERRUPTED, detail)
-        return self.state
+        return RunOutcome(RunResult.INTERRUPTED, detail)
+
+    async def _failed(self, exc: BaseException) -> RunOutcome:
+        """An error no resume can fix: the end script turns the heaters off, the job ends failed."""
+        self.link.clear_pending()
+        await self._end_script("failure")
+        with contextlib.suppress(Exception):
+            await self._flush_recovery()
+        reason = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+        return RunOutcome(RunResult.FAILED, f"failed at line {self.last_index + 1}, layer {self.layer}: {reason}")
+
+    async def _end_script(self, why: str) -> None:
+        try:
+            for command in self.config.end_script:
+                await self.link.send(command)
+        except PrinterError as exc:
+            log.warning("end script after %s failed: %s", why, exc)
 
     # ---- persistence --------------------------------------------------------------------
 
     def recovery_point(self) -> RecoveryPoint:
-        """The machine state after the last executed line."""
+        """The machine state after the last line the printer certainly finished."""
         m = self.machine
         return RecoveryPoint(
             job_id=self.job_id,
             line_index=self.last_index,
             byte_offset=self.bytes_done,
             layer=self.layer,
+            x=m.x,
+            y=m.y,
             z=m.z,
             e=m.e,
             feedrate=m.feedrate,
@@ -388,6 +561,8 @@ class JobRunner:
             bed_target=m.bed_target,
             fan=m.fan,
             absolute_e=m.absolute_e,
+            feedrate_pct=m.feedrate_pct,
+            flow_pct=m.flow_pct,
             created_at=time.time(),
         )
 
@@ -401,12 +576,14 @@ class JobRunner:
     async def _save_loop(self) -> None:
         while True:
             self._save_again = False
-            point = self.recovery_point()
             try:
-                await self._sink.save_recovery(point)
-                await self._sink.update_progress(self.job_id, self.lines_done, self.bytes_done, self.layer)
-            except (PrintEdgeError, OSError, sqlite3.Error):
-                log.exception("could not save the recovery point of job %d", self.job_id)
+                await self._observer.recovery(self.recovery_point())
+                await self._observer.progress(self.lines_done, self.bytes_done, self.layer)
+            except Exception as exc:  # noqa: BLE001 - the stream loop ends the job with this error
+                log.error("job %d: cannot save its recovery point: %s", self.job_id, exc)
+                self._failure = exc
+                self._pause.set()  # makes the stream loop look at the failure at once
+                return
             if not self._save_again:
                 return
 
@@ -414,12 +591,45 @@ class JobRunner:
         if self._save_task is not None:
             await self._save_task
         if self.last_index >= 0:
-            await self._sink.save_recovery(self.recovery_point())
-        await self._sink.update_progress(self.job_id, self.lines_done, self.bytes_done, self.layer)
+            point = self.recovery_point()
+            self._observer.journal(point)
+            await self._observer.recovery(point)
+        await self._observer.progress(self.lines_done, self.bytes_done, self.layer)
         self._bus.publish(self.progress())
 
-    async def _set_state(self, state: JobState, detail: str) -> None:
-        self.state = state
-        await self._sink.update_state(self.job_id, state, detail)
-        self._bus.publish(JobStateChanged(job_id=self.job_id, state=state.value, detail=detail))
-        log.info("job %d %s: %s", self.job_id, state.value, detail)
+
+def machine_from(point: RecoveryPoint) -> MachineState:
+    """The machine state a recovery point describes (X and Y homed: the resume script homes them)."""
+    return MachineState(
+        x=point.x,
+        y=point.y,
+        z=point.z,
+        e=point.e,
+        feedrate=point.feedrate,
+        absolute_e=point.absolute_e,
+        hotend_target=point.hotend_target,
+        bed_target=point.bed_target,
+        fan=point.fan,
+        feedrate_pct=point.feedrate_pct,
+        flow_pct=point.flow_pct,
+        homed_x=True,
+        homed_y=True,
+    )
+
+
+def _describe_wait(command: str) -> str:
+    word = command_word(command)
+    kind = line_kind(command)
+    what = {
+        "M109": "heating the hotend",
+        "M190": "heating the bed",
+        "M191": "heating the chamber",
+        "G28": "homing",
+        "G29": "probing the bed",
+        "G4": "dwelling",
+        "M400": "finishing its moves",
+        "M0": "waiting for the user",
+        "M1": "waiting for the user",
+        "M600": "waiting for a filament change",
+    }.get(word, f"running a long command ({kind.value})")
+    return f"{what} ({command})"

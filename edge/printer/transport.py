@@ -7,7 +7,7 @@ import glob
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import serial
 import serial_asyncio_fast
@@ -19,6 +19,8 @@ log = logging.getLogger("printedge.printer.transport")
 
 LineHandler = Callable[[bytes, float], None]
 LostHandler = Callable[[Exception | None], None]
+ResetHook = Callable[[], Awaitable[None]]
+DTR_PULSE_S = 0.1
 
 
 def candidate_ports() -> list[str]:
@@ -79,12 +81,14 @@ class _LineProtocol(asyncio.Protocol):
 
 
 class SerialTransport:
-    """One open serial port: write bytes now, get complete lines through a callback."""
+    """One open serial port: write bytes now, get complete lines through a callback, reset the board."""
 
-    def __init__(self, on_line: LineHandler, on_lost: LostHandler) -> None:
+    def __init__(self, on_line: LineHandler, on_lost: LostHandler, *, reset: ResetHook | None = None) -> None:
         self._on_line = on_line
         self._on_lost = on_lost
+        self._reset = reset
         self._transport: asyncio.Transport | None = None
+        self._serial: serial.Serial | None = None
         self.port = ""
 
     @property
@@ -102,14 +106,16 @@ class SerialTransport:
         if not await asyncio.to_thread(os.path.exists, port):
             raise PortNotFoundError(port, "no such device")
         try:
-            instance = await asyncio.to_thread(serial.Serial, port, baud, timeout=0, write_timeout=0)
+            # exclusive: a second program (or a second PrintEdge) cannot open the printer's port meanwhile.
+            instance = await asyncio.to_thread(serial.Serial, port, baud, timeout=0, write_timeout=0, exclusive=True)
         except (serial.SerialException, OSError, ValueError) as exc:
-            raise PortNotFoundError(port, str(exc)) from None
+            raise PortNotFoundError(port, _open_problem(exc)) from None
         loop = asyncio.get_running_loop()
         # Long enough for a 200-character line at this baud rate, and never under 20 ms.
         protocol = _LineProtocol(self._on_line, self._lost, max(0.02, 2000 / baud))
         transport, _ = await serial_asyncio_fast.connection_for_serial(loop, lambda: protocol, instance)
         self._transport = transport
+        self._serial = instance
         self.port = port
         log.info("opened %s at %d baud", port, baud)
 
@@ -119,12 +125,42 @@ class SerialTransport:
             raise PrinterDisconnectedError(f"serial port {self.port or '(none)'} is not open")
         self._transport.write(data)
 
+    def discard_output(self) -> None:
+        """Drop every byte not yet on the wire: what asyncio holds and what the OS driver still queues."""
+        transport = self._transport
+        if transport is None:
+            return
+        flush = getattr(transport, "flush", None)
+        if callable(flush):
+            flush()
+        if self._serial is not None:
+            try:
+                self._serial.reset_output_buffer()
+            except (serial.SerialException, OSError) as exc:
+                log.debug("could not discard the output queue of %s: %s", self.port, exc)
+
+    async def hardware_reset(self) -> str:
+        """Reset the board: the configured hook (the virtual printer), else a DTR pulse; says which."""
+        if self._reset is not None:
+            await self._reset()
+            return "reset hook"
+        instance = self._serial
+        if instance is None:
+            return "none (port closed)"
+        try:
+            await asyncio.to_thread(_pulse_dtr, instance)
+        except (serial.SerialException, OSError) as exc:
+            log.warning("cannot pulse DTR on %s (%s); the port will be reopened instead", self.port, exc)
+            return "none (no DTR line)"
+        return "DTR pulse"
+
     def write_buffer_size(self) -> int:
         """Bytes accepted but not yet handed to the OS."""
         return self._transport.get_write_buffer_size() if self._transport else 0
 
     async def close(self) -> None:
         """Close the port."""
+        self._serial = None
         transport, self._transport = self._transport, None
         if transport is not None:
             transport.abort()
@@ -133,5 +169,20 @@ class SerialTransport:
     def _lost(self, exc: Exception | None) -> None:
         was_open = self._transport is not None
         self._transport = None
+        self._serial = None
         if was_open:
             self._on_lost(exc)
+
+
+def _pulse_dtr(instance: serial.Serial) -> None:
+    """Drop DTR for a moment: boards with auto-reset (most AVR boards) restart (blocking: run in a thread)."""
+    instance.dtr = False
+    time.sleep(DTR_PULSE_S)
+    instance.dtr = True
+
+
+def _open_problem(exc: BaseException) -> str:
+    text = str(exc)
+    if "lock" in text.lower() or "Resource temporarily unavailable" in text:
+        return f"{text}: another program (or another PrintEdge) has the port open"
+    return text

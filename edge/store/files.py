@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from edge.config.schema import LimitsConfig
 from edge.core.errors import (
     FileInUseError,
     FileMissingError,
@@ -97,8 +98,10 @@ class FileStore:
         *,
         free_margin_bytes: int = DEFAULT_FREE_MARGIN,
         block_size: int = BLOCK_SIZE,
+        limits: LimitsConfig | None = None,
     ) -> None:
         self.db = db
+        self.limits = limits
         self.root = root
         self.max_line_length = max_line_length
         self.max_bytes = max_bytes
@@ -111,7 +114,7 @@ class FileStore:
         display = sanitise_name(name)
         if size_hint is not None and size_hint > self.max_bytes:
             raise self._too_large(display, size_hint, exact=True)
-        upload = Upload(self.root, display, self.max_line_length, self.free_margin_bytes)
+        upload = Upload(self.root, display, self.max_line_length, self.free_margin_bytes, self.limits)
         self._active.add(upload.temp_path.name)
         try:
             await asyncio.to_thread(self._prepare, upload, size_hint or 0)

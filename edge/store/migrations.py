@@ -121,6 +121,13 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE recovery_points ADD COLUMN flow_pct REAL NOT NULL DEFAULT 100;
         """,
     ),
+    (
+        6,
+        """
+        -- Small facts about the appliance that must survive a restart (is the bed clear?), as JSON values.
+        CREATE TABLE appliance_state (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at REAL NOT NULL);
+        """,
+    ),
 ]
 
 LATEST_VERSION = max(version for version, _ in MIGRATIONS)

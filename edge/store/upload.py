@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from edge.config.schema import LimitsConfig
 from edge.core.errors import DiskFullError, FileRejectedError
 from edge.gcode.analysis import GcodeAnalyser, GcodeAnalysis
 
@@ -54,7 +55,9 @@ def disk_space_needed(root: Path, name: str, needed: int, margin: int) -> None:
 class Upload:
     """Blocking file work for one upload; every method is meant to run in a worker thread."""
 
-    def __init__(self, root: Path, name: str, max_line_length: int, margin: int) -> None:
+    def __init__(
+        self, root: Path, name: str, max_line_length: int, margin: int, limits: LimitsConfig | None = None
+    ) -> None:
         self.root = root
         self.name = name
         self.margin = margin
@@ -62,7 +65,7 @@ class Upload:
         self.final_path: Path | None = None
         self.size = 0
         self._hash = hashlib.sha256()
-        self._analyser = GcodeAnalyser(name, max_line_length)
+        self._analyser = GcodeAnalyser(name, max_line_length, limits)
         self._handle: BinaryIO | None = None
         # A cancelled upload's discard() may start while its last write() still runs in another thread.
         self._lock = threading.Lock()

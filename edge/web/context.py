@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from aiohttp import web
 
+from edge.control.caller import Caller, CallerKind
 from edge.services import Services
 from edge.web.errors import BadRequestError
 
@@ -18,6 +19,26 @@ _MISSING = object()
 def services(request: web.Request) -> Services:
     """The appliance's components."""
     return request.app[SERVICES]
+
+
+def caller(request: web.Request) -> Caller:
+    """Who sent the request (until authentication exists: anonymous, named by the client's address)."""
+    return Caller(CallerKind.ANONYMOUS, request.remote or "unknown")
+
+
+async def optional_json_body(request: web.Request) -> dict[str, object]:
+    """The request body as a JSON object, or {} when there is none."""
+    if not request.can_read_body or not (await request.read()).strip():
+        return {}
+    return await json_body(request)
+
+
+def bool_field(body: Mapping[str, object], name: str) -> bool:
+    """An optional true/false field (false when absent)."""
+    value = body.get(name, False)
+    if not isinstance(value, bool):
+        raise BadRequestError(f'field "{name}" must be true or false, got {_kind(value)} {_clip(value)!r}')
+    return value
 
 
 async def json_body(request: web.Request) -> dict[str, object]:

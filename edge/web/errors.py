@@ -9,6 +9,8 @@ from aiohttp import web
 
 from edge.core.errors import (
     CommandRejectedError,
+    CommandTimeoutError,
+    ConfirmationRequiredError,
     DiskFullError,
     FileInUseError,
     FileRejectedError,
@@ -19,6 +21,8 @@ from edge.core.errors import (
     PrintEdgeError,
     PrinterError,
     PrinterNotReadyError,
+    PrintRefusedError,
+    QueuePositionError,
     StoreError,
 )
 
@@ -45,12 +49,6 @@ class UnsupportedFileTypeError(FileRejectedError):
     code = "unsupported_file_type"
 
 
-class CommandTimeoutError(PrinterError):
-    """The printer did not acknowledge a command in time."""
-
-    code = "command_timeout"
-
-
 # Looked up along each error's class hierarchy, so the most specific class wins.
 STATUS_BY_ERROR: dict[type[PrintEdgeError], int] = {
     BadRequestError: 400,
@@ -66,6 +64,9 @@ STATUS_BY_ERROR: dict[type[PrintEdgeError], int] = {
     FileTooLargeError: 413,
     UnsupportedFileTypeError: 415,
     FileRejectedError: 422,
+    PrintRefusedError: 422,
+    ConfirmationRequiredError: 409,
+    QueuePositionError: 400,
     CommandTimeoutError: 504,
     DiskFullError: 507,
 }

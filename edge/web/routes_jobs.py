@@ -1,4 +1,4 @@
-"""Job endpoints: enqueue, list, details with history, pause/resume/cancel, and the bed-clear gate."""
+"""Job endpoints: enqueue, list, details with history, pause/resume/cancel, the queue and the bed-clear gate."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 from aiohttp import web
 
 from edge.store.records import Job, JobState
-from edge.web.context import int_field, json_body, path_id, query_int, services
+from edge.web.context import bool_field, caller, int_field, json_body, optional_json_body, path_id, query_int, services
 from edge.web.errors import BadRequestError
 
 log = logging.getLogger("printedge.web")
@@ -21,7 +21,7 @@ _STATES = ", ".join(state.value for state in JobState)
 async def post_job(request: web.Request) -> web.Response:
     """Queue a print of a stored file."""
     file_id = int_field(await json_body(request), "file_id")
-    job = await services(request).manager.enqueue(file_id)
+    job = await services(request).control.start_job(caller(request), file_id)
     log.info("queued job %d for file %d (%r)", job.id, file_id, job.file_name)
     return web.json_response(job.to_dict(), status=201)
 
@@ -55,30 +55,60 @@ async def get_job(request: web.Request) -> web.Response:
 async def pause_job(request: web.Request) -> web.Response:
     """Pause the running job (the head parks)."""
     job = await _existing(request)
-    return _job_response(await services(request).manager.pause(job.id))
+    return _job_response(await services(request).control.pause(caller(request), job.id))
 
 
 @routes.post("/api/v1/jobs/{id}/resume")
 async def resume_job(request: web.Request) -> web.Response:
-    """Resume a paused job, or re-queue an interrupted one from its recovery point."""
+    """Resume a paused job, or an interrupted one from its recovery point once part and nozzle are confirmed."""
     job = await _existing(request)
-    return _job_response(await services(request).manager.resume(job.id))
+    body = await optional_json_body(request)
+    resumed = await services(request).control.resume(
+        caller(request),
+        job.id,
+        part_attached=bool_field(body, "part_attached"),
+        nozzle_clear=bool_field(body, "nozzle_clear"),
+    )
+    return _job_response(resumed)
 
 
 @routes.post("/api/v1/jobs/{id}/cancel")
 async def cancel_job(request: web.Request) -> web.Response:
     """Cancel a queued, printing or paused job."""
     job = await _existing(request)
-    return _job_response(await services(request).manager.cancel(job.id))
+    return _job_response(await services(request).control.cancel(caller(request), job.id))
+
+
+@routes.delete("/api/v1/jobs/{id}")
+async def delete_job(request: web.Request) -> web.Response:
+    """Take a queued job out of the queue (it becomes cancelled; its history stays)."""
+    job = await _existing(request)
+    return _job_response(await services(request).control.remove_queued(caller(request), job.id))
+
+
+@routes.post("/api/v1/jobs/{id}/move")
+async def move_job(request: web.Request) -> web.Response:
+    """Move a queued job to a position in the queue (0 = next); answers the queue in order."""
+    job = await _existing(request)
+    position = int_field(await json_body(request), "position")
+    queue = await services(request).control.reorder(caller(request), job.id, position)
+    return web.json_response([queued.to_dict() for queued in queue])
+
+
+@routes.get("/api/v1/queue")
+async def get_queue(request: web.Request) -> web.Response:
+    """The running job (or null) and the queued jobs in the order they will print."""
+    svc = services(request)
+    queued = await svc.jobs.list(limit=1000, states=[JobState.QUEUED])
+    return web.json_response(svc.manager.status() | {"queued": [job.to_dict() for job in queued]})
 
 
 @routes.post("/api/v1/queue/bed-clear")
 async def post_bed_clear(request: web.Request) -> web.Response:
     """A person confirms the bed is empty: the next queued job may start."""
-    manager = services(request).manager
-    manager.confirm_bed_clear()
+    status = await services(request).control.confirm_bed_clear(caller(request))
     log.info("bed confirmed clear by %s", request.remote)
-    return web.json_response(manager.status())
+    return web.json_response(status)
 
 
 async def _existing(request: web.Request) -> Job:

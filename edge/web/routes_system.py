@@ -7,8 +7,10 @@ import time
 from aiohttp import web
 
 import edge
+from edge.control.caller import CallerKind
 from edge.services import Services
-from edge.web.context import services
+from edge.web.context import query_int, services
+from edge.web.errors import BadRequestError
 
 routes = web.RouteTableDef()
 
@@ -18,7 +20,7 @@ def build_status(svc: Services) -> dict[str, object]:
     return {
         "version": edge.__version__,
         "uptime_s": round(time.time() - svc.started_at, 3),
-        "device": svc.config.device.name,
+        "device": svc.identity.to_dict() if svc.identity else {"id": None, "name": svc.config.device.name},
         "printer": svc.link.status(),
         "jobs": svc.manager.status(),
     }
@@ -41,3 +43,18 @@ async def get_health(request: web.Request) -> web.Response:
 async def get_status(request: web.Request) -> web.Response:
     """Version, uptime, device name, printer and queue."""
     return web.json_response(build_status(services(request)))
+
+
+@routes.get("/api/v1/audit")
+async def get_audit(request: web.Request) -> web.Response:
+    """Who asked for what, newest first; ?limit=, ?before=<id> to page, ?caller=<kind>, ?action=<name>."""
+    limit = query_int(request, "limit", 100, 1, 1000)
+    before = query_int(request, "before", 0, 0, 2**62) or None
+    kind = request.query.get("caller")
+    if kind is not None and kind not in set(CallerKind):
+        known = ", ".join(k.value for k in CallerKind)
+        raise BadRequestError(f"unknown caller kind {kind!r} in ?caller= (known kinds: {known})")
+    entries = await services(request).control.audit(
+        limit=limit, before_id=before, caller_kind=request.query.get("caller"), action=request.query.get("action")
+    )
+    return web.json_response([entry.to_dict() for entry in entries])

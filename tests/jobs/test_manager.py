@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from blockbuster import blockbuster_ctx
 
-from edge.config.schema import JobsConfig, PrinterConfig
+from edge.config.schema import JobsConfig, LimitsConfig, PrinterConfig
 from edge.core.events import EventBus
 from edge.jobs.manager import JobManager
 from edge.printer.link import LinkState, PrinterLink
@@ -41,7 +41,7 @@ class Rig:
     tmp: Path
 
     def manager(self, **config: Any) -> JobManager:
-        return JobManager(self.link, self.bus, self.files, self.jobs, JobsConfig(**config))
+        return JobManager(self.link, self.bus, self.files, self.jobs, JobsConfig(**config), LimitsConfig())
 
 
 async def until(predicate: Callable[[], object], seconds: float = 20) -> None:
@@ -91,7 +91,7 @@ async def test_jobs_run_in_order_and_the_next_waits_for_a_clear_bed(rig: Rig) ->
     await asyncio.sleep(0.3)
     assert await job_state(rig, second.id) is JobState.QUEUED
     assert manager.status()["awaiting_bed_clear"] is True
-    manager.confirm_bed_clear()
+    await manager.confirm_bed_clear()
     await until(lambda: manager.runner is None and not manager.bed_clear)
     assert await job_state(rig, second.id) is JobState.COMPLETED
     await manager.stop()
@@ -126,18 +126,21 @@ async def test_disconnect_mid_print_persists_an_interrupted_job_that_says_what_h
     await manager.stop()
 
 
-async def test_graceful_stop_parks_the_job_and_the_next_start_marks_it_interrupted(rig: Rig) -> None:
+async def test_graceful_stop_parks_the_job_and_records_it_interrupted_and_resumable(rig: Rig) -> None:
     manager = rig.manager()
     await manager.start()
     job = await manager.enqueue(await add(rig, "long.gcode", 6, 40))
     await until(lambda: manager.runner is not None and manager.runner.layer >= 2)
+    await manager.prepare_stop()
     await manager.stop()
-    assert await job_state(rig, job.id) is JobState.PAUSED
-    assert rig.printer.position["z"] >= 10  # lifted by the park script
-    again = rig.manager()
-    await again.start()
     stored = await rig.jobs.get(job.id)
     assert stored.state is JobState.INTERRUPTED
+    assert "service stop" in stored.detail and "can be resumed" in stored.detail
+    assert rig.printer.position["z"] >= 10  # lifted by the park script
+    assert rig.printer.hotend.target == 0  # the hotend is off; the bed keeps the part attached
+    again = rig.manager()
+    await again.start()
+    assert (await rig.jobs.get(job.id)).state is JobState.INTERRUPTED
     assert again.bed_clear is False
     await again.stop()
 
@@ -154,27 +157,14 @@ async def test_an_interrupted_job_resumes_from_its_recovery_point(rig: Rig) -> N
     await rig.printer.reconnect()
     await until(lambda: rig.link.state is LinkState.READY)
     before = len(rig.printer.executed)
-    await manager.resume(job.id)
-    manager.confirm_bed_clear()
-    await until(lambda: manager.runner is None and not manager.bed_clear)
+    assert manager.bed_clear is False  # the part is on the bed: no other job may start
+    await manager.resume_interrupted(job.id)
+    await until(lambda: manager.runner is not None)
+    await until(lambda: manager.runner is None)
     assert await job_state(rig, job.id) is JobState.COMPLETED
     ran = [e.command for e in rig.printer.executed[before:]]
     assert "G28 X Y" in ran
     assert ran.count("G1 Z0.20 F600") == 0  # layer 1 was not printed again
-    await manager.stop()
-
-
-async def test_host_action_pause_from_the_firmware_pauses_the_job(rig: Rig) -> None:
-    manager = rig.manager()
-    await manager.start()
-    job = await manager.enqueue(await add(rig, "long.gcode", 6, 40))
-    await until(lambda: manager.runner is not None and manager.runner.lines_done > 10)
-    rig.link._on_line(b"//action:pause", 0.0)  # the firmware's own pause button
-    await until(lambda: manager.runner is not None and manager.runner.parked.is_set())
-    assert await job_state(rig, job.id) is JobState.PAUSED
-    await manager.cancel(job.id)
-    await until(lambda: manager.runner is None)
-    assert await job_state(rig, job.id) is JobState.CANCELLED
     await manager.stop()
 
 
@@ -184,7 +174,7 @@ async def test_cancel_of_a_queued_job_never_prints_it(rig: Rig) -> None:
     manager.bed_clear = False
     job = await manager.enqueue(await add(rig, "a.gcode", 1, 3))
     await manager.cancel(job.id)
-    manager.confirm_bed_clear()
+    await manager.confirm_bed_clear()
     await asyncio.sleep(0.3)
     assert await job_state(rig, job.id) is JobState.CANCELLED
     await manager.stop()

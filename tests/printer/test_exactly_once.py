@@ -12,8 +12,7 @@ import pytest
 from edge.config.schema import JobsConfig, PrinterConfig
 from edge.core.events import EventBus
 from edge.printer.link import PrinterLink
-from edge.printer.runner import JobRunner, MemoryJobSink
-from edge.store.records import JobState
+from edge.printer.runner import JobRunner, MemoryObserver, RunResult
 
 LINES = 200_000
 
@@ -52,14 +51,14 @@ async def test_200k_lines_with_1_percent_corruption_each_way_execute_exactly_onc
             await asyncio.sleep(0.05)
         link = PrinterLink(PrinterConfig(command_timeout_s=1.0), EventBus(), port=str(link_path))
         await link.connect()
-        runner = JobRunner(link, EventBus(), MemoryJobSink(), JobsConfig())
-        state = await runner.run(1, tmp_path / "big.gcode", lines_total=LINES)
+        runner = JobRunner(link, EventBus(), MemoryObserver(), JobsConfig())
+        outcome = await runner.run(1, tmp_path / "big.gcode", lines_total=LINES)
         stats = link.stats
         await link.disconnect()
     finally:
         sim.send_signal(signal.SIGTERM)
         await asyncio.wait_for(sim.wait(), 30)
-    assert state is JobState.COMPLETED
+    assert outcome.result is RunResult.COMPLETED
     entries = read_log(log_path)
     # The job's lines are the numbered ones from the first G1 on; the final M400 closes the job.
     numbered = [(n, c, bad) for n, c, bad in entries if n is not None]

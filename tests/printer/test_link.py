@@ -40,16 +40,16 @@ async def test_handshake_reads_firmware_name_and_capabilities(make_printer: SimF
     link = make_link(printer.port)
     await link.connect()
     assert link.state is LinkState.READY
-    assert "Marlin" in link.firmware.name
-    assert link.firmware.capabilities.get("AUTOREPORT_TEMP") is True
-    assert link.flow.advanced
+    assert "Marlin" in link.profile.name
+    assert link.profile.capabilities.get("AUTOREPORT_TEMP") is True
+    assert link.profile.advanced_ok
 
 
 async def test_plain_ok_firmware_is_detected(make_printer: SimFactory, make_link: MakeLink) -> None:
     printer = await make_printer(advanced_ok=False)
     link = make_link(printer.port)
     await link.connect()
-    assert not link.flow.advanced
+    assert not link.profile.advanced_ok
     await send_moves(link, 300)
     assert link.stats.line_errors == 0
     assert numbered(printer)[-300:] == list(range(numbered(printer)[-300], numbered(printer)[-300] + 300))
@@ -72,7 +72,7 @@ async def test_window_keeps_several_lines_in_flight_without_overflow(
     watcher = asyncio.create_task(watch())
     await send_moves(link, 400)
     watcher.cancel()
-    assert peak > 3
+    assert peak >= 3  # about 40-byte lines in a 127-byte budget
     assert printer.stats.rx_overflows == 0
     assert link.stats.line_errors == 0
 
@@ -81,7 +81,7 @@ async def test_ping_pong_never_has_two_lines_in_flight(make_printer: SimFactory,
     printer = await make_printer()
     link = make_link(printer.port, window="1")
     await link.connect()
-    assert link.flow.mode is FlowMode.PING_PONG
+    assert link.core.flow.mode is FlowMode.PING_PONG
     await send_moves(link, 50)
     assert link.in_flight == 0
 

@@ -12,8 +12,7 @@ from edge.config.schema import JobsConfig
 from edge.core.events import EventBus, JobProgress
 from edge.gcode.text import strip_comment
 from edge.printer.link import PrinterLink
-from edge.printer.runner import JobRunner, MemoryJobSink
-from edge.store.records import JobState
+from edge.printer.runner import JobRunner, MemoryObserver, RunPhase, RunResult
 from tests.gcode_files import layered_file
 
 from .conftest import SimFactory
@@ -35,17 +34,17 @@ async def test_prints_a_file_to_completion_with_layers_and_progress(
     await link.connect()
     bus = EventBus()
     progress = bus.subscribe(JobProgress)
-    sink = MemoryJobSink()
+    sink = MemoryObserver()
     runner = JobRunner(link, bus, sink, JobsConfig())
-    state = await runner.run(1, CUBE, lines_total=len(commands_of(CUBE)), estimated_time_s=62)
-    assert state is JobState.COMPLETED
+    outcome = await runner.run(1, CUBE, lines_total=len(commands_of(CUBE)), estimated_time_s=62)
+    assert outcome.result is RunResult.COMPLETED
     assert runner.lines_done == len(commands_of(CUBE))
     assert runner.bytes_done == CUBE.stat().st_size
     assert runner.layer == 5
     executed = [e.command for e in printer.executed if e.number]
     assert executed[-1] == "M400"
     assert executed[-1 - len(commands_of(CUBE)) : -1] == commands_of(CUBE)
-    assert sink.recovery is not None and sink.recovery.layer == 5
+    assert sink.recovery_point is not None and sink.recovery_point.layer == 5
     last = None
     while (event := progress.get_nowait()) is not None:
         last = event
@@ -60,18 +59,18 @@ async def test_pause_parks_the_head_and_resume_restores_it(
     await link.connect()
     gcode = tmp_path / "p.gcode"
     layered_file(gcode, 4, 40)
-    runner = JobRunner(link, EventBus(), MemoryJobSink(), JobsConfig(park_x=5, park_y=190))
+    runner = JobRunner(link, EventBus(), MemoryObserver(), JobsConfig(park_x=5, park_y=190))
     task = asyncio.create_task(runner.run(1, gcode, lines_total=len(commands_of(gcode))))
     await asyncio.sleep(0.3)
     runner.request_pause()
     await asyncio.wait_for(runner.parked.wait(), 10)
-    assert runner.state is JobState.PAUSED
+    assert runner.phase is RunPhase.PAUSED
     assert printer.position["x"] == 5 and printer.position["y"] == 190
     parked_at = dict(printer.position)
     await asyncio.sleep(0.2)
     assert printer.position == parked_at
     runner.request_resume()
-    assert await asyncio.wait_for(task, 60) is JobState.COMPLETED
+    assert (await asyncio.wait_for(task, 60)).result is RunResult.COMPLETED
     job_lines = [e.command for e in printer.executed if e.number and e.command in set(commands_of(gcode))]
     assert len([c for c in job_lines if c.startswith("G1 X")]) >= 160
 
@@ -82,14 +81,15 @@ async def test_cancel_runs_the_end_script(make_printer: SimFactory, make_link: M
     await link.connect()
     gcode = tmp_path / "c.gcode"
     layered_file(gcode, 4, 40)
-    sink = MemoryJobSink()
+    sink = MemoryObserver()
     runner = JobRunner(link, EventBus(), sink, JobsConfig())
     task = asyncio.create_task(runner.run(1, gcode, lines_total=len(commands_of(gcode))))
     await asyncio.sleep(0.3)
     runner.request_cancel()
-    assert await asyncio.wait_for(task, 30) is JobState.CANCELLED
+    outcome = await asyncio.wait_for(task, 30)
+    assert outcome.result is RunResult.CANCELLED
     assert [e.command for e in printer.executed][-4:] == ["M104 S0", "M140 S0", "M107", "M84"]
-    assert "cancelled at line" in sink.detail
+    assert "cancelled at line" in outcome.detail
 
 
 async def test_disconnect_mid_print_leaves_an_interrupted_job_with_a_recovery_point(
@@ -100,7 +100,7 @@ async def test_disconnect_mid_print_leaves_an_interrupted_job_with_a_recovery_po
     await link.connect()
     gcode = tmp_path / "d.gcode"
     layered_file(gcode, 6, 40)
-    sink = MemoryJobSink()
+    sink = MemoryObserver()
     runner = JobRunner(link, EventBus(), sink, JobsConfig())
     task = asyncio.create_task(runner.run(1, gcode, lines_total=len(commands_of(gcode))))
     for _ in range(500):
@@ -108,11 +108,12 @@ async def test_disconnect_mid_print_leaves_an_interrupted_job_with_a_recovery_po
             break
         await asyncio.sleep(0.02)
     printer.disconnect()
-    assert await asyncio.wait_for(task, 10) is JobState.INTERRUPTED
-    assert "interrupted at line" in sink.detail and "lost" in sink.detail
-    assert sink.recovery is not None
-    assert sink.recovery.layer >= 2
-    assert sink.recovery.line_index == runner.last_index
+    outcome = await asyncio.wait_for(task, 10)
+    assert outcome.result is RunResult.INTERRUPTED
+    assert "interrupted at line" in outcome.detail and "lost" in outcome.detail
+    assert sink.recovery_point is not None
+    assert sink.recovery_point.layer >= 2
+    assert sink.recovery_point.line_index == runner.last_index
 
 
 async def test_resume_from_a_recovery_point_skips_what_already_ran(
@@ -123,14 +124,15 @@ async def test_resume_from_a_recovery_point_skips_what_already_ran(
     await link.connect()
     gcode = tmp_path / "r.gcode"
     layered_file(gcode, 3, 10)
-    first = JobRunner(link, EventBus(), MemoryJobSink(), JobsConfig())
+    first = JobRunner(link, EventBus(), MemoryObserver(), JobsConfig())
     await first.run(1, gcode, lines_total=len(commands_of(gcode)))
     point = first.recovery_point()
     point.line_index = 20
     point.z = 0.4
     before = len(printer.executed)
-    second = JobRunner(link, EventBus(), MemoryJobSink(), JobsConfig())
-    assert await second.run(2, gcode, lines_total=len(commands_of(gcode)), resume=point) is JobState.COMPLETED
+    second = JobRunner(link, EventBus(), MemoryObserver(), JobsConfig())
+    outcome = await second.run(2, gcode, lines_total=len(commands_of(gcode)), resume=point)
+    assert outcome.result is RunResult.COMPLETED
     ran = [e.command for e in printer.executed[before:]]
     lines = gcode.read_text().splitlines()
     preamble_end = ran.index("G1 F3000")

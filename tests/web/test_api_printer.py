@@ -12,8 +12,8 @@ from tests.web.web_helpers import error_of, get_json, wait_for_printer
 
 def executed(appliance: Appliance) -> list[str]:
     """Commands the virtual printer executed."""
-    assert appliance.services.simulator is not None
-    return [line.command for line in appliance.services.simulator.executed]
+    assert appliance.simulator is not None
+    return [line.command for line in appliance.simulator.executed]
 
 
 async def test_one_command_is_acknowledged_before_the_answer(
@@ -81,7 +81,8 @@ async def test_emergency_stop_returns_at_once_and_halts_the_link(
     async with ready_api.post("/api/v1/printer/emergency-stop") as response:
         body = await response.json()
     elapsed = time.monotonic() - started
-    assert response.status == 200 and body == {"ok": True}
+    assert response.status == 200 and body["ok"] is True
+    assert body["path"] == "emergency_parser" and body["dtr_reset"] is False
     assert elapsed < 0.5
     printer = await get_json(ready_api, "/api/v1/printer")
     assert printer["state"] == "halted"

@@ -37,7 +37,8 @@ async def test_status_reports_version_uptime_device_printer_and_queue(
     await wait_for_printer(api, "ready")
     status = await get_json(api, "/api/v1/status")
     assert status["version"] == edge.__version__
-    assert status["device"] == "test-edge"
+    assert status["device"]["name"] == "test-edge"
+    assert status["device"]["id"].startswith("pe-")
     assert 0 <= status["uptime_s"] < 60
     assert status["printer"]["state"] == "ready"
     assert status["jobs"]["current"] is None

@@ -1,0 +1,1 @@
+"""The one control surface: every command to the printer and the queue, its caller, policy and audit."""
