@@ -14,7 +14,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from edge.core.errors import FirmwareHaltedError, LinkError, LinkTimeoutError, ResendLoopError
-from edge.gcode.commands import LineKind, drains_planner
+from edge.gcode.commands import LineKind
 from edge.gcode.text import checksum, command_word, frame
 from edge.printer import protocol as p
 from edge.printer.core_events import (
@@ -29,7 +29,9 @@ from edge.printer.core_events import (
 from edge.printer.core_settings import CoreSettings
 from edge.printer.execution import ExecutionTracker
 from edge.printer.flow import FlowControl, FlowMode
+from edge.printer.history import Line, LineHistory
 from edge.printer.profile import FirmwareProfile
+from edge.printer.round_trips import RoundTrips
 from edge.printer.stats import LinkStats
 
 _LAST_LINE = re.compile(r"Last Line:\s*(\d+)")
@@ -39,30 +41,8 @@ INSISTENT_REQUESTS = 3
 # Every RESEND_WINDOW acknowledged lines, warn when more than this share had to be sent again.
 RESEND_WINDOW = 1000
 RESEND_WARN_RATIO = 0.05
-# Round trips measured before an answer may be judged too early to belong to the latest transmission.
-MIN_RTT_SAMPLES = 8
 # Quick probes sent without hearing anything back before waiting for the full timeout.
 QUICK_PROBES = 3
-
-
-@dataclass(slots=True)
-class Line:
-    """One numbered line: what was framed, what it holds, and when it went out."""
-
-    number: int
-    command: str
-    data: bytes
-    kind: LineKind
-    blocks: int
-    drains: bool
-    ticket: object | None
-    tag: object | None
-    # Running totals over all lines up to this one: range queries in O(1) for flow control.
-    total_bytes: int = 0
-    total_moves: int = 0
-    total_blocking: int = 0
-    sent_at: float = 0.0
-    sends: int = 0
 
 
 @dataclass(slots=True)
@@ -107,15 +87,12 @@ class LinkCore:
         self.events: list[CoreEvent] = []
         self.recent: deque[str] = deque(maxlen=12)
         self._pending: deque[_Pending] = deque()
-        self._lines: dict[int, Line] = {}
-        self._oldest = 0
+        self._lines = LineHistory()
         self._acked = -1
         self._oked = -1  # the last line whose own ok arrived (a Resend accepts lines whose oks come later)
         self._confirmed = -1
         self._send_ptr = 0
-        self._next_number = 0
         self._max_sent = -1
-        self._last_m110 = -1
         self._finished_emitted = -1
         self._planner_capacity = 0
         self._resend_counts: dict[int, int] = {}
@@ -136,9 +113,7 @@ class LinkCore:
         self._probes_in_row = 0
         self._suspect_lost_ok = False
         self._quiet_probes = 0
-        self._rtt_min = 0.05
-        self._rtt_samples = 0
-        self._rtt_avg = 0.05
+        self._rtt = RoundTrips()
 
     # ---- state the shell reads ------------------------------------------------------------
 
@@ -155,7 +130,7 @@ class LinkCore:
     @property
     def idle(self) -> bool:
         """Whether nothing is queued, unsent or unacknowledged."""
-        return not self._pending and self._acked >= self._next_number - 1
+        return not self._pending and self._acked >= self._lines.next_number - 1
 
     @property
     def finished_number(self) -> int:
@@ -191,10 +166,8 @@ class LinkCore:
         tickets = self.take_outstanding()
         self._lines.clear()
         self._resend_counts.clear()
-        self._oldest = 0
         self._acked = self._oked = self._confirmed = self._max_sent = self._finished_emitted = -1
-        self._send_ptr = self._next_number = 0
-        self._last_m110 = -1
+        self._send_ptr = 0
         self._resend_oks_due = self._skip_oks_due = self._unnumbered_due = 0
         self._unknown_since_ok = False
         self._planner_capacity = 0
@@ -227,7 +200,7 @@ class LinkCore:
 
     def learn_resend_behaviour(self) -> None:
         """Send a line with a wrong checksum on purpose: its Error/Resend tell whether an ok follows."""
-        body = f"N{self._next_number} M105"
+        body = f"N{self._lines.next_number} M105"
         self.out.append(f"{body}*{checksum(body) ^ 0x5A}\n".encode("ascii"))
         self._learning = ResendLearning()
 
@@ -244,14 +217,14 @@ class LinkCore:
     def take_outstanding(self) -> list[object]:
         """Tickets of every line not yet acknowledged and of every queued command; forgets them."""
         tickets: list[object] = []
-        for number in range(self._acked + 1, self._next_number):
+        for number in range(self._acked + 1, self._lines.next_number):
             line = self._lines.get(number)
             if line is not None and line.ticket is not None:
                 tickets.append(line.ticket)
         tickets.extend(item.ticket for item in self._pending if item.ticket is not None)
         self._pending.clear()
-        self._acked = self._next_number - 1
-        self._send_ptr = self._next_number
+        self._acked = self._lines.next_number - 1
+        self._send_ptr = self._lines.next_number
         return tickets
 
     def drop_pending(self) -> list[object]:
@@ -280,17 +253,17 @@ class LinkCore:
         lines = self._lines
         flow = self.flow
         while True:
-            if self._send_ptr < self._next_number:
+            if self._send_ptr < lines.next_number:
                 line = lines[self._send_ptr]
             elif self._pending:
                 item = self._pending[0]
-                if not flow.may_send(self._acked, self._send_ptr, self, 0, item.kind):
+                if not flow.may_send(self._acked, self._send_ptr, lines, 0, item.kind):
                     break
                 self._pending.popleft()
-                line = self._frame(item)
+                line = self._lines.frame(item.command, item.kind, item.blocks, item.ticket, item.tag)
             else:
                 break
-            if not flow.may_send(self._acked, self._send_ptr, self, len(line.data), line.kind):
+            if not flow.may_send(self._acked, self._send_ptr, lines, len(line.data), line.kind):
                 break
             out.append(line.data)
             line.sent_at = now
@@ -301,45 +274,6 @@ class LinkCore:
             self._send_ptr += 1
             if line.number > self._max_sent:
                 self._max_sent = line.number
-
-    def _frame(self, item: _Pending) -> Line:
-        number = self._next_number
-        kind = item.kind
-        drains = kind is LineKind.SYNC and drains_planner(item.command)
-        line = Line(number, item.command, frame(number, item.command), kind, item.blocks, drains, item.ticket, item.tag)
-        if item.command.startswith("M110"):
-            self._last_m110 = number
-        before = self._lines.get(number - 1)
-        if before is not None:
-            line.total_bytes, line.total_moves = before.total_bytes, before.total_moves
-            line.total_blocking = before.total_blocking
-        line.total_bytes += len(line.data)
-        line.total_moves += kind is LineKind.MOVE
-        line.total_blocking += kind.may_block
-        self._lines[number] = line
-        self._next_number += 1
-        return line
-
-    def size(self, first: int, end: int) -> int:
-        """Bytes of the lines numbered [first, end)."""
-        if end <= first:
-            return 0
-        before = self._lines.get(first - 1)
-        return self._lines[end - 1].total_bytes - (before.total_bytes if before else 0)
-
-    def moves(self, first: int, end: int) -> int:
-        """Single-block moves among the lines numbered [first, end)."""
-        if end <= first:
-            return 0
-        before = self._lines.get(first - 1)
-        return self._lines[end - 1].total_moves - (before.total_moves if before else 0)
-
-    def blocking(self, first: int, end: int) -> int:
-        """Lines that may keep the firmware inside a command among those numbered [first, end)."""
-        if end <= first:
-            return 0
-        before = self._lines.get(first - 1)
-        return self._lines[end - 1].total_blocking - (before.total_blocking if before else 0)
 
     # ---- input: what the firmware says ----------------------------------------------------
 
@@ -476,7 +410,7 @@ class LinkCore:
             self._unnumbered_due -= 1
             return
         first, last = self._error_window
-        numbers = tuple(range(max(first, self._oldest), last + 1))
+        numbers = tuple(range(max(first, self._lines.oldest), last + 1))
         tags = tuple(self._lines[n].tag for n in numbers if n in self._lines)
         self.flow.trip_overcommit()
         if unknown_before:
@@ -503,7 +437,7 @@ class LinkCore:
                 return True
         if self.profile.advanced_ok:
             return False
-        for number in range(self._oked, max(self._oked - self.flow.max_lines - 1, self._oldest - 1), -1):
+        for number in range(self._oked, max(self._oked - self.flow.max_lines - 1, self._lines.oldest - 1), -1):
             line = self._lines.get(number)
             if line is not None and command_word(line.command) == "M105":
                 self._oked = number
@@ -527,11 +461,7 @@ class LinkCore:
         self.stats.bytes_acked += size
         last = lines[n]
         if last.sends == 1 and last.sent_at:
-            rtt = now - last.sent_at
-            if rtt > 0:
-                self._rtt_samples += 1
-                self._rtt_min = min(self._rtt_min, rtt)
-                self._rtt_avg = 0.9 * self._rtt_avg + 0.1 * rtt
+            self._rtt.sample(now - last.sent_at)
         self.stats.lines_acked += n - old
         self._acked = n
         if self._send_ptr <= n:
@@ -606,7 +536,7 @@ class LinkCore:
         if self.profile.ok_after_resend:
             self._resend_oks_due = 1
         insistent = self._note_request(m)
-        if m <= self._last_m110 <= self._acked:
+        if m <= self._lines.last_m110 <= self._acked:
             # Sending an M110 again would set the firmware's counter back and run lines twice: this number
             # was damaged on the way.
             self.stats.stale_resends += 1
@@ -623,7 +553,7 @@ class LinkCore:
             return
         # An insistent firmware wins over an `ok N` whose number may itself have been damaged.
         self._confirmed = min(self._confirmed, m - 1)
-        if m < self._oldest:
+        if m < self._lines.oldest:
             self._fatal(ResendLoopError(f"firmware asked for line {m}, older than the {len(self._lines)} lines kept"))
             return
         if m - 1 > self._acked:
@@ -721,10 +651,10 @@ class LinkCore:
             return None
         newest = self._lines[self._send_ptr - 1].sent_at
         if self._quiet_probes < QUICK_PROBES and self._suspect_lost_ok:
-            delay = max(0.005, 4 * self._rtt_avg)
+            delay = max(0.005, 4 * self._rtt.average)
         elif self._quiet_probes < QUICK_PROBES and self._expect_quick_answer():
-            delay = max(0.025, 8 * self._rtt_avg)
-        elif self.blocking(self._acked + 1, self._send_ptr):
+            delay = max(0.025, 8 * self._rtt.average)
+        elif self._lines.blocking(self._acked + 1, self._send_ptr):
             # While busy: keepalives arrive a long command may run; a few missed ones mean trouble. A firmware
             # that sends none gets the long timeout.
             keepalive = self.profile.keepalive_s
@@ -790,8 +720,7 @@ class LinkCore:
             self._suspect_lost_ok = True
 
     def _stale_window(self) -> float:
-        # Until a few round trips have been measured, nothing can be judged too early to be an answer.
-        return 0.5 * self._rtt_min if self._rtt_samples >= MIN_RTT_SAMPLES else 0.0
+        return self._rtt.stale_window()
 
     def _fall_back(self) -> None:
         if self.flow.fall_back():
@@ -804,11 +733,7 @@ class LinkCore:
         self.events.append(LinkFailed(error))
 
     def _evict(self) -> None:
-        keep_from = min(self._acked - self.settings.history_size, self._finished_emitted)
-        lines = self._lines
-        while self._oldest < keep_from:
-            lines.pop(self._oldest, None)
-            self._oldest += 1
+        self._lines.forget_below(min(self._acked - self.settings.history_size, self._finished_emitted))
 
     def status(self) -> dict[str, object]:
         """JSON-ready snapshot of the protocol state."""
@@ -818,7 +743,7 @@ class LinkCore:
             "last_acknowledged": self._acked,
             "last_finished": self._finished_emitted,
             "flow": self.flow.status(),
-            "rtt_min_ms": round(self._rtt_min * 1000, 3) if self._rtt_samples else None,
+            "rtt_min_ms": self._rtt.minimum_ms(),
         }
 
 
