@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
@@ -79,6 +80,35 @@ async def test_print_streams_a_file_to_the_simulator_and_exits_zero(tmp_path: Pa
     assert "printed cube.gcode: 44 lines in" in out
     executed = (tmp_path / "log").read_text().splitlines()
     assert executed[-1].endswith("M400")
+
+
+async def test_print_json_reports_the_link_statistics_of_the_job(tmp_path: Path) -> None:
+    link = tmp_path / "printer"
+    sim = await asyncio.create_subprocess_exec(
+        *[sys.executable, "-m", "edge.cli", "simulate", "--link", str(link), "--baud", "250000"],
+        *["--time-scale", "0.001", "--advanced-ok", "--fault-rate", "0.002", "--seed", "5"],
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(200):
+            if link.exists():
+                break
+            await asyncio.sleep(0.05)
+        code, out, err = await printedge("print", str(DATA / "cube.gcode"), "--port", str(link), "--json")
+    finally:
+        sim.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(sim.wait(), 30)
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["result"] == "completed" and report["lines"] == 44
+    assert report["firmware"]["dialect"] == "marlin" and report["firmware"]["advanced_ok"] is True
+    job = report["job"]
+    for counter in ("lines_acked", "bytes_acked", "retransmissions", "line_errors", "fallbacks", "probes"):
+        assert isinstance(job[counter], int), counter
+    assert {"timeouts", "fragments", "fragment_reports"} <= set(job)
+    assert job["lines_acked"] >= 45  # the file's 44 commands and the final M400
+    assert report["connection"]["lines_acked"] >= job["lines_acked"]
 
 
 async def test_status_without_a_service_says_so(tmp_path: Path) -> None:

@@ -346,3 +346,43 @@ async def test_a_noisy_link_is_reported_with_its_resend_ratio(make_printer: SimF
         if isinstance(event, FirmwareMessage) and event.level == "warning":
             warnings.append(event.text)
     assert any("had to be sent again" in text and "USB cable" in text for text in warnings)
+
+
+async def test_a_second_program_cannot_open_the_printers_port(make_printer: SimFactory, make_link: MakeLink) -> None:
+    printer = await make_printer()
+    first = make_link(printer.port)
+    await first.connect()
+    second = make_link(printer.port, handshake_timeout_s=1.0)
+    with pytest.raises(PortNotFoundError, match="another program"):
+        await second.connect()
+    await first.send("G28")
+
+
+async def test_a_lost_ok_before_the_final_m400_does_not_hang_the_end_of_a_job(
+    make_printer: SimFactory, make_link: MakeLink
+) -> None:
+    printer = await make_printer(advanced_ok=False, time_scale=1.0, busy_interval_s=0.2)
+    link = make_link(printer.port, long_command_timeout_s=1800.0)
+    await link.connect()
+    assert link.profile.keepalive_s == pytest.approx(0.2)
+    last = await link.submit("G1 X10 F6000")
+    printer.lose_next_ok()  # the answer to the last move never arrives
+    started = asyncio.get_running_loop().time()
+    await asyncio.wait_for(link.send("M400"), 15)
+    await asyncio.wait_for(last, 1)
+    # Three missed keepalives (0.6 s here, 6 s with Marlin's default), not half an hour.
+    assert asyncio.get_running_loop().time() - started < 5
+    assert link.stats.probes >= 1
+    assert [e.command for e in printer.executed].count("M400") == 1
+
+
+async def test_a_long_command_whose_keepalives_stop_is_probed(make_printer: SimFactory, make_link: MakeLink) -> None:
+    printer = await make_printer(busy_interval_s=0.1)
+    link = make_link(printer.port, long_command_timeout_s=1800.0)
+    await link.connect()
+    printer.inject_busy(0.5)
+    await asyncio.wait_for(link.send("G28"), 5)  # busy: keepalives arrive: no probe
+    assert link.stats.probes == 0 and link.stats.busy >= 3
+    printer.swallow_next_line()  # the next long command never arrives, so nothing keeps alive
+    await asyncio.wait_for(link.send("G28"), 5)
+    assert link.stats.probes >= 1

@@ -158,3 +158,18 @@ async def test_upload_aborted_by_the_client_leaves_nothing_behind(
         await asyncio.sleep(0.05)
     assert list(files_dir.iterdir()) == []
     assert await get_json(api, "/api/v1/files") == []
+
+
+async def test_a_file_that_heats_above_the_limits_is_refused_at_upload_naming_line_and_value(
+    api: aiohttp.ClientSession,
+) -> None:
+    data = b"M140 S60\nM104 S210\nG28\nM104 S300\nG1 X10\n"
+    async with api.post("/api/v1/files", data=form("hot.gcode", data)) as response:
+        body = await error_of(response)
+    assert response.status == 422
+    assert body["error"] == "file_rejected"
+    assert "line 4" in body["message"] and "300" in body["message"] and "285" in body["message"]
+    assert await get_json(api, "/api/v1/files") == []
+    async with api.post("/api/v1/files", data=form("hotbed.gcode", b"M190 S130\nG28\n")) as response:
+        body = await error_of(response)
+    assert response.status == 422 and "bed" in body["message"] and "130" in body["message"]
