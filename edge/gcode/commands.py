@@ -22,6 +22,11 @@ class LineKind(enum.Enum):
         return self is LineKind.MOVE or self is LineKind.ARC
 
     @property
+    def holds_back(self) -> bool:
+        """Whether nothing should be sent after it until it is answered: a wait a stop may need to break."""
+        return self is LineKind.SYNC or self is LineKind.WAIT
+
+    @property
     def may_block(self) -> bool:
         """Whether the firmware may stay inside the command for long (and stop reading its serial input)."""
         return self is LineKind.ARC or self is LineKind.SYNC or self is LineKind.WAIT

@@ -35,6 +35,9 @@ class InFlight(Protocol):
     def blocking(self, first: int, end: int) -> int:
         """How many of them may keep the firmware inside a command."""
 
+    def holds(self, first: int, end: int) -> int:
+        """How many of them are waits (heating, homing, emptying the planner)."""
+
 
 class FlowControl:
     """Decides whether one more line may go on the wire; falls back to ping-pong after errors.
@@ -47,6 +50,8 @@ class FlowControl:
     With overcommit on, free planner blocks (ADVANCED_OK's P) also count, as long as every line in flight
     is a single-block move or an instant command: faster on a firmware that never stalls, overruns one
     that does. Adaptive over-commit switches itself off at the first line error of the connection.
+
+    Nothing is sent after a wait (M109, M190, G28, M400, G4, ...) until it is answered.
 
     After an error the link goes ping-pong and widens again after a run of clean lines; each time a
     widened window fails again within a job the run it needs doubles, and once it would exceed
@@ -133,6 +138,10 @@ class FlowControl:
         if in_flight <= 0:
             return True
         if self.mode is FlowMode.PING_PONG or in_flight >= self.max_lines:
+            return False
+        if sent.holds(acked + 1, send_ptr):
+            # Nothing waits behind a heating or homing wait: a stop, a cancel or an M112 read from the line
+            # (no emergency parser) then finds the firmware's queue empty, and nothing runs after a broken wait.
             return False
         knows_firmware = self.advanced and self._last_ok_number == acked
         first = acked + 1

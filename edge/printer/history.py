@@ -24,6 +24,7 @@ class Line:
     total_bytes: int = 0
     total_moves: int = 0
     total_blocking: int = 0
+    total_holds: int = 0
     sent_at: float = 0.0
     sends: int = 0
 
@@ -51,10 +52,11 @@ class LineHistory:
         before = self._lines.get(number - 1)
         if before is not None:
             line.total_bytes, line.total_moves = before.total_bytes, before.total_moves
-            line.total_blocking = before.total_blocking
+            line.total_blocking, line.total_holds = before.total_blocking, before.total_holds
         line.total_bytes += len(line.data)
         line.total_moves += kind is LineKind.MOVE
         line.total_blocking += kind.may_block
+        line.total_holds += kind.holds_back
         if command.startswith("M110"):
             self.last_m110 = number
         self._lines[number] = line
@@ -94,6 +96,13 @@ class LineHistory:
             return 0
         before = self._lines.get(first - 1)
         return self._lines[end - 1].total_blocking - (before.total_blocking if before else 0)
+
+    def holds(self, first: int, end: int) -> int:
+        """Waits (heating, homing, dwelling, emptying the planner) among the lines numbered [first, end)."""
+        if end <= first:
+            return 0
+        before = self._lines.get(first - 1)
+        return self._lines[end - 1].total_holds - (before.total_holds if before else 0)
 
     def forget_below(self, number: int) -> None:
         """Drop every line numbered below `number`."""

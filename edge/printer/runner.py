@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from edge.config.schema import JobsConfig
-from edge.core.errors import CommandRejectedError, PrinterError
+from edge.core.errors import CommandRejectedError, PrintEdgeError, PrinterError
 from edge.core.events import EventBus, FragmentDetected, JobProgress
 from edge.gcode.commands import line_kind
 from edge.gcode.machine import MachineState
@@ -285,7 +285,10 @@ class JobRunner:
             return await self._failed(exc)
         except PrinterError as exc:
             return await self._interrupted(exc)
-        except Exception as exc:
+        except PrintEdgeError as exc:  # a store error, a full disk: known, said in one line
+            log.error("job %d cannot go on: %s", self.job_id, exc.message)
+            return await self._failed(exc)
+        except Exception as exc:  # no job may stay printing: a bug ends it failed too, heaters off
             log.exception("job %d failed unexpectedly", self.job_id)
             return await self._failed(exc)
         self.bytes_done = self.bytes_total  # trailing comments count as done too
@@ -459,6 +462,10 @@ class JobRunner:
 
     async def _cancelled(self) -> RunOutcome:
         self.link.clear_pending()
+        waiting = self._waiting_for()
+        if waiting:
+            self.link.break_wait()
+            log.info("job %d: cancelled while %s; M108 sent to end the wait", self.job_id, waiting)
         with contextlib.suppress(PrinterError):
             await self._last_acknowledged()
         await self._end_script("cancel")

@@ -17,6 +17,9 @@ class Sent:
     def blocking(self, first: int, end: int) -> int:
         return sum(1 for n in range(first, end) if n in self.waits)
 
+    def holds(self, first: int, end: int) -> int:
+        return self.blocking(first, end)
+
     def moves(self, first: int, end: int) -> int:
         return sum(1 for n in range(first, end) if n not in self.waits)
 
@@ -79,13 +82,18 @@ def test_adaptive_overcommit_switches_itself_off_at_the_first_line_error() -> No
     assert not may(flow, 10, 20)
 
 
-def test_a_blocking_command_or_an_arc_in_flight_means_counting_bytes_again() -> None:
+def test_a_wait_or_an_arc_means_counting_bytes_again() -> None:
     flow = flow_control(overcommit=Overcommit.ON)
     flow.note_advanced_ok(10, planner_free=15, queue_free=3)
-    assert not may(flow, 10, 15, MOVE, Sent(frozenset({11})))  # 4 in flight + 1 = 150 bytes > 127
-    assert not may(flow, 10, 15, BLOCKING)  # the same when the new line is the one that blocks
+    assert not may(flow, 10, 15, BLOCKING)  # 4 in flight + 1 = 150 bytes > 127 when the new line waits
     assert not may(flow, 10, 15, LineKind.ARC)  # an arc takes an unknown number of blocks
     assert may(flow, 10, 14, BLOCKING)  # 120 bytes fit
+
+
+def test_nothing_is_sent_after_a_wait_until_it_is_answered() -> None:
+    flow = flow_control(overcommit=Overcommit.ON)
+    assert not may(flow, 10, 12, MOVE, Sent(frozenset({11})))
+    assert may(flow, 11, 12, MOVE, Sent(frozenset({11})))
 
 
 def test_stale_ok_information_is_not_used() -> None:
