@@ -13,8 +13,9 @@ from edge.printer.simulator.commands import BUSY_PROCESSING, FIRMWARE_VERSION, C
 from edge.printer.simulator.executed import ExecutedLog
 from edge.printer.simulator.heaters import Heater
 from edge.printer.simulator.planner import Planner
+from edge.printer.simulator.rx import RxBuffer
 from edge.printer.simulator.settings import ExecutedLine, SimulatorSettings, SimulatorStats
-from edge.printer.simulator.wire import EOL, INF, Corrupter, InputWire
+from edge.printer.simulator.wire import INF, Corrupter, InputWire
 
 ERR_LINE_NO = "Line Number is not Last Line Number+1"
 ERR_CHECKSUM = "checksum mismatch"
@@ -58,6 +59,7 @@ class Firmware:
         self._emit = emit
         self.bufsize = max(1, settings.command_buffer)
         self.wire = InputWire(settings.baud, settings.latency_ms / 1000.0, Corrupter(settings.fault_rate_in, rng))
+        self.rx = RxBuffer(settings.rx_buffer, stats)
         self.planner = Planner(settings.planner_buffer - 1)
         self.hotend = Heater(20.0, settings.time_scale, clock)
         self.bed = Heater(40.0, settings.time_scale, clock)
@@ -73,12 +75,7 @@ class Firmware:
 
     def _power_on(self, t: float) -> None:
         """Every piece of state a reset clears."""
-        self.rx = bytearray()  # received bytes the firmware has not turned into lines yet
-        self.rx_base = 0  # stream offset of rx[0]
-        self.line_buf = 0  # leading bytes of rx already read into Marlin's line buffer (not in RX any more)
-        self.marks: deque[int] = deque()  # stream offsets of damaged bytes still in rx
-        self.gap = False  # bytes were lost to overflow: the next accepted byte starts a damaged stretch
-        self.carry = False  # the last line ended at a corrupted EOL: the next line is damaged
+        self.rx.reset()
         self.queue: deque[Command] = deque()
         self.current: Wake | None = None
         self.wake = INF
@@ -142,24 +139,8 @@ class Firmware:
         if wire.first_arrival() > t:
             return
         data, hits = wire.take(t)
-        size = len(data)
-        if not size:
-            return
-        rx = self.rx
-        base = self.rx_base + len(rx)
-        if self.current is None and not self.queue:
-            accepted = size  # the firmware is reading: bytes go straight on into its line buffer
-        else:
-            accepted = max(0, min(size, self.settings.rx_buffer - (len(rx) - self.line_buf)))
-        if accepted:
-            if self.gap:
-                self.marks.append(base)
-                self.gap = False
-            rx += data if accepted == size else data[:accepted]
-            self.marks.extend(base + hit for hit in hits if hit < accepted)
-        if accepted < size:
-            self.stats.rx_overflows += size - accepted
-            self.gap = True
+        if data:
+            self.rx.put(data, hits, self.current is None and not self.queue)
 
     def _service(self) -> None:
         """Marlin's loop between commands: read lines into the queue, then run the next command."""
@@ -255,23 +236,11 @@ class Firmware:
     def _read_lines(self) -> None:
         """Marlin's get_serial_commands(): complete lines from RX into the queue while it has room."""
         rx = self.rx
-        marks = self.marks
         while len(self.queue) < self.bufsize:
-            match = EOL.search(rx)
-            if match is None:
-                self.line_buf = len(rx)
+            line = rx.next_line()
+            if line is None:
                 return
-            end = match.start()
-            raw = bytes(rx[:end])
-            del rx[: end + 1]
-            eol = self.rx_base + end
-            self.rx_base = eol + 1
-            self.line_buf = max(0, self.line_buf - end - 1)
-            damaged, self.carry = self.carry, False
-            while marks and marks[0] <= eol:
-                # A byte corrupted into an EOL splits a line: the fragment after it is damaged too.
-                self.carry = marks.popleft() == eol
-                damaged = True
+            raw, damaged = line
             if raw and not self._accept(raw, damaged):
                 return
 
@@ -323,11 +292,7 @@ class Firmware:
         """Error, drain RX, `Resend: last+1`, plain ok (Marlin's gcode_line_error)."""
         self.stats.line_errors += 1
         self.emit(f"Error:{message}, Last Line: {self.last_n}")
-        self.rx_base += len(self.rx)
-        self.rx.clear()
-        self.line_buf = 0
-        self.marks.clear()
-        self.gap = self.carry = False
+        self.rx.drain()
         self.emit(f"Resend: {self.last_n + 1}")
         self.stats.resends_requested += 1
         if not self.settings.resend_without_ok:
@@ -405,8 +370,7 @@ class Firmware:
         self.stats.kills += 1
         self.wake = self.busy_next = self.autoreport_next = self.idle_next = INF
         self.queue.clear()
-        self.rx.clear()
-        self.marks.clear()
+        self.rx.reset()
         self.planner.clear(self.t)
         self.hotend.reset(self.t)
         self.bed.reset(self.t)
