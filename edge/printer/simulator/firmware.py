@@ -15,6 +15,7 @@ from edge.printer.simulator.heaters import Heater
 from edge.printer.simulator.planner import Planner
 from edge.printer.simulator.rx import RxBuffer
 from edge.printer.simulator.settings import ExecutedLine, SimulatorSettings, SimulatorStats
+from edge.printer.simulator.stalls import Holds
 from edge.printer.simulator.wire import INF, Corrupter, InputWire
 
 ERR_LINE_NO = "Line Number is not Last Line Number+1"
@@ -49,7 +50,7 @@ class Firmware:
         stats: SimulatorStats,
         log: ExecutedLog,
         rng: random.Random,
-        emit: Callable[[str, float], None],
+        emit: Callable[[str, float], float],
         clock: Callable[[], float],
     ) -> None:
         self.settings = settings
@@ -60,6 +61,9 @@ class Firmware:
         self.bufsize = max(1, settings.command_buffer)
         self.wire = InputWire(settings.baud, settings.latency_ms / 1000.0, Corrupter(settings.fault_rate_in, rng))
         self.rx = RxBuffer(settings.rx_buffer, stats)
+        self.holds = Holds(settings, stats)
+        self.command_s = self.holds.command_s
+        self.blocking = self.holds.blocking
         self.planner = Planner(settings.planner_buffer - 1)
         self.hotend = Heater(20.0, settings.time_scale, clock)
         self.bed = Heater(40.0, settings.time_scale, clock)
@@ -76,6 +80,7 @@ class Firmware:
     def _power_on(self, t: float) -> None:
         """Every piece of state a reset clears."""
         self.rx.reset()
+        self.holds.reset(t)
         self.queue: deque[Command] = deque()
         self.current: Wake | None = None
         self.wake = INF
@@ -95,6 +100,7 @@ class Firmware:
     def run(self, now: float) -> float:
         """Process every event up to `now`; returns when the firmware next needs attention."""
         wire = self.wire
+        holds = self.holds
         while True:
             if self.killed:
                 wire.take(now)
@@ -108,8 +114,9 @@ class Firmware:
                     when, action = self.wake, self._resume
                 if self.busy_next < when:
                     when, action = self.busy_next, self._on_busy
-            elif self.queue:
-                when, action = self.t, self._service
+            elif self.queue or self.rx.backlog:
+                if self.t < when:
+                    when, action = self.t, self._service
             else:
                 eol = wire.next_eol()
                 if eol < when:
@@ -118,11 +125,16 @@ class Firmware:
                     when, action = self.idle_next, self._on_idle
             if self.autoreport_next < when:
                 when, action = self.autoreport_next, self._on_autoreport
+            if holds.next_stall < when:
+                when, action = holds.next_stall, self._on_stall
+            if holds.until > self.t:
+                # Held: only the serial ISR works; everything due meanwhile waits for the hold to end.
+                when, action = holds.until, self._end_hold
             if when > now:
                 self._deliver(now)
                 self.t = max(self.t, now)
-                if self.current is not None and wire.pending():
-                    when = min(when, wire.last_arrival())
+                if (self.current is not None or self.queue or holds.until > self.t) and wire.pending():
+                    when = min(when, wire.last_arrival())  # keep overflow accounting up to date
                 return when
             self._deliver(when)
             self.t = max(self.t, when)
@@ -140,13 +152,16 @@ class Firmware:
             return
         data, hits = wire.take(t)
         if data:
-            self.rx.put(data, hits, self.current is None and not self.queue)
+            reading = self.current is None and not self.queue and self.holds.until <= self.t
+            self.rx.put(data, hits, reading)
 
     def _service(self) -> None:
         """Marlin's loop between commands: read lines into the queue, then run the next command."""
-        while self.current is None and not self.killed:
+        while self.current is None and not self.killed and self.holds.until <= self.t:
             if len(self.queue) < self.bufsize:
                 self._read_lines()
+                if self.killed or self.holds.until > self.t:
+                    return
             if not self.queue:
                 return
             self._start(self.queue[0])
@@ -159,9 +174,10 @@ class Firmware:
         stats.executed_corrupted += command.damaged
         self.no_ok = False
         self.busy_text = BUSY_PROCESSING
-        if self.busy_injection > 0.0:
-            seconds, self.busy_injection = self.busy_injection, 0.0
-            work: Wake | None = self._busy_then(seconds, command)
+        if self.command_s > 0.0 or self.busy_injection > 0.0:
+            busy, self.busy_injection = self.busy_injection, 0.0
+            self.holds.hold(self.t, self.t + self.command_s)
+            work: Wake | None = self._delayed(command, busy)
         else:
             work = self.commands.dispatch(command)
         if work is None:
@@ -171,8 +187,11 @@ class Firmware:
         self.busy_next = self.t + self.busy_interval if self.busy_interval > 0.0 else INF
         self._step()
 
-    def _busy_then(self, seconds: float, command: Command) -> Wake:
-        end = self.t + seconds
+    def _delayed(self, command: Command, busy: float) -> Wake:
+        """The command after the firmware's own time (a hold) and an injected busy period (a wait)."""
+        while self.holds.until > self.t:
+            yield self.holds.until
+        end = self.t + busy
         while self.t < end:
             yield end
         work = self.commands.dispatch(command)
@@ -217,6 +236,14 @@ class Firmware:
         self.emit("wait")
         self.idle_next = self.t + 1.0
 
+    def _on_stall(self) -> None:
+        self.holds.stall(self.t)
+
+    def _end_hold(self) -> None:
+        then, self.holds.then = self.holds.then, None
+        if then is not None:
+            then()
+
     def _on_emergency(self) -> None:
         event = self.wire.emergencies.popleft()
         if event.kind == b"112":
@@ -236,7 +263,7 @@ class Firmware:
     def _read_lines(self) -> None:
         """Marlin's get_serial_commands(): complete lines from RX into the queue while it has room."""
         rx = self.rx
-        while len(self.queue) < self.bufsize:
+        while rx.backlog and len(self.queue) < self.bufsize:
             line = rx.next_line()
             if line is None:
                 return
@@ -292,18 +319,26 @@ class Firmware:
         """Error, drain RX, `Resend: last+1`, plain ok (Marlin's gcode_line_error)."""
         self.stats.line_errors += 1
         self.emit(f"Error:{message}, Last Line: {self.last_n}")
+        if self.holds.until > self.t:
+            self.holds.then = self._drain_and_resend  # the drain comes after the Error line is written
+        else:
+            self._drain_and_resend()
+        return False
+
+    def _drain_and_resend(self) -> None:
         self.rx.drain()
         self.emit(f"Resend: {self.last_n + 1}")
         self.stats.resends_requested += 1
         if not self.settings.resend_without_ok:
             self.send_ok("ok")
-        return False
 
     # -- output -----------------------------------------------------------------------------------
 
     def emit(self, text: str) -> None:
-        """Send one reply line at the current simulated time."""
-        self._emit(text, self.t)
+        """Send one reply line at the current simulated time; without a TX buffer, wait until it is out."""
+        sent = self._emit(text, self.t)
+        if self.blocking and sent > self.t and not self.killed:
+            self.holds.hold(self.t, sent)
 
     def send_ok(self, text: str) -> None:
         """Send an ok, unless fault injection loses it."""
@@ -371,6 +406,8 @@ class Firmware:
         self.wake = self.busy_next = self.autoreport_next = self.idle_next = INF
         self.queue.clear()
         self.rx.reset()
+        self.holds.reset(self.t)
+        self.holds.next_stall = INF
         self.planner.clear(self.t)
         self.hotend.reset(self.t)
         self.bed.reset(self.t)

@@ -242,15 +242,17 @@ class VirtualPrinter:
             self._timer = self._loop.call_at(when, self._on_timer)
             self._timer_at = when
 
-    def _reply(self, text: str, t: float) -> None:
-        """A reply line generated at simulated time t; it reaches the host after the wire's delay."""
+    def _reply(self, text: str, t: float) -> float:
+        """A reply line generated at simulated time t; returns when its last byte has left the UART."""
         if not self.connected:
-            return
+            return t
         data = (text + "\n").encode("latin-1", "replace")
         visible, data, corrupted = self._out.send(data, t)
         self.stats.bytes_out += len(data)
         self.stats.corrupted_out += corrupted
         self._replies.append((visible, data))
+        end = self._out.end
+        return end if end > t else t
 
     def _write_due(self, now: float) -> None:
         replies = self._replies

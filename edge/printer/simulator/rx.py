@@ -24,6 +24,7 @@ class RxBuffer:
         self.marks: deque[int] = deque()  # stream offsets of damaged bytes still in data
         self.gap = False  # bytes were lost to overflow: the next accepted byte starts a damaged stretch
         self.carry = False  # the last line ended at a corrupted EOL: the next line is damaged
+        self.backlog = False  # a complete line may be waiting in data
 
     def put(self, data: bytes, hits: list[int], reading: bool) -> None:
         """Bytes that arrived: read at once while the firmware reads, else kept while the ring has room."""
@@ -41,6 +42,8 @@ class RxBuffer:
                 self.marks.extend(base + hit for hit in hits if hit < accepted)
             if reading:
                 self.line_buf = len(rx)
+            if not self.backlog and (b"\n" in chunk or b"\r" in chunk):
+                self.backlog = True
         if accepted < size:
             self.stats.rx_overflows += size - accepted
             self.gap = True
@@ -51,6 +54,7 @@ class RxBuffer:
         match = EOL.search(rx)
         if match is None:
             self.line_buf = len(rx)
+            self.backlog = False
             return None
         end = match.start()
         raw = bytes(rx[:end])
@@ -73,4 +77,4 @@ class RxBuffer:
         rx.clear()
         self.line_buf = 0
         self.marks.clear()
-        self.gap = self.carry = False
+        self.gap = self.carry = self.backlog = False

@@ -30,6 +30,10 @@ class SimulatorSettings:
     idle_wait: bool = False  # quirk: send "wait" every second while idle
     resend_without_ok: bool = False  # quirk: "Resend: n" not followed by "ok"
     max_line_length: int = 96  # Marlin MAX_CMD_SIZE: at most max_line_length - 1 characters are kept
+    command_time_ms: float = 0.0  # every command holds the main loop this long (not scaled) before it completes
+    blocking_replies: bool = False  # no TX buffer (AVR TX_BUFFER_SIZE 0): writing a reply holds the main loop
+    stall_every_ms: float = 0.0  # a periodic stall (an LCD redraw) starts this often; 0 = never
+    stall_ms: float = 0.0  # how long each periodic stall holds the main loop
     executed_log: Path | None = None
 
     @classmethod
@@ -45,6 +49,10 @@ class SimulatorSettings:
             time_scale=cfg.time_scale,
             fault_rate_in=cfg.fault_rate,
             fault_rate_out=cfg.fault_rate,
+            command_time_ms=cfg.command_time_ms,
+            blocking_replies=cfg.blocking_replies,
+            stall_every_ms=cfg.stall_every_ms,
+            stall_ms=cfg.stall_ms,
         )
 
 
@@ -91,6 +99,8 @@ class SimulatorStats:
     busy_messages: int = 0  # "echo:busy:" keepalives sent
     kills: int = 0  # times the firmware halted (M112 or kill())
     resets: int = 0  # firmware restarts after the first start
+    stalls: int = 0  # times the main loop was held (command time, blocking replies, periodic stalls)
+    stall_time_s: float = 0.0  # total time the main loop was held
 
     def as_dict(self) -> dict[str, int | float | None]:
         """JSON-ready form."""
