@@ -9,9 +9,10 @@ from collections import deque
 from collections.abc import Callable
 
 from edge.gcode.text import checksum
-from edge.printer.simulator.commands import BUSY_PROCESSING, FIRMWARE_VERSION, Command, Commands, Wake
+from edge.printer.simulator.commands import BUSY_PROCESSING, Command, Commands, Wake
 from edge.printer.simulator.executed import ExecutedLog
 from edge.printer.simulator.heaters import Heater
+from edge.printer.simulator.host import FIRMWARE_VERSION
 from edge.printer.simulator.planner import Planner
 from edge.printer.simulator.rx import RxBuffer
 from edge.printer.simulator.settings import ExecutedLine, SimulatorSettings, SimulatorStats
