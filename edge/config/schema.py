@@ -65,6 +65,7 @@ class SimulatorConfig:
     blocking_replies: bool = False
     stall_every_ms: float = bounded(0.0, 0, 3_600_000)
     stall_ms: float = bounded(0.0, 0, 60000)
+    emergency_parser: bool = True
 
 
 @dataclass(kw_only=True)

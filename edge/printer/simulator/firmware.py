@@ -25,6 +25,7 @@ ERR_NO_CHECKSUM = "No Checksum with line number"
 HALTED = "Error:Printer halted. "
 _NUMBER = re.compile(rb"\s*([-+]?\d+)")
 _LINE_NUMBER = re.compile(rb"[Nn][-+]?\d+ *")
+_CRITICAL = (b"108", b"112", b"410")  # acted on as read from RX when the firmware has no emergency parser
 
 
 def strtol(data: bytes, pos: int) -> int:
@@ -60,7 +61,8 @@ class Firmware:
         self.rng = rng
         self._emit = emit
         self.bufsize = max(1, settings.command_buffer)
-        self.wire = InputWire(settings.baud, settings.latency_ms / 1000.0, Corrupter(settings.fault_rate_in, rng))
+        corrupter = Corrupter(settings.fault_rate_in, rng)
+        self.wire = InputWire(settings.baud, settings.latency_ms / 1000.0, corrupter, parser=settings.emergency_parser)
         self.rx = RxBuffer(settings.rx_buffer, stats)
         self.holds = Holds(settings, stats)
         self.command_s = self.holds.command_s
@@ -247,15 +249,19 @@ class Firmware:
 
     def _on_emergency(self) -> None:
         event = self.wire.emergencies.popleft()
-        if event.kind == b"112":
-            if self.stats.emergency_stop_at is None:
-                self.stats.emergency_stop_at = event.first
+        if event.kind == b"112" and self.stats.emergency_stop_at is None:
+            self.stats.emergency_stop_at = event.first
+        self._critical(event.kind)
+
+    def _critical(self, kind: bytes) -> None:
+        """M112 halts, M410 drops the planned moves, M108 ends a wait for heating or the user."""
+        if kind == b"112":
             self.kill()
             return
-        if event.kind == b"410":
+        if kind == b"410":
             self.planner.clear(self.t)
             self.commands.in_sequence = False
-        self.cancel_wait = event.kind == b"108" or self.cancel_wait
+        self.cancel_wait = kind == b"108" or self.cancel_wait
         if self.current is not None:
             self.wake = self.t
 
@@ -310,6 +316,13 @@ class Firmware:
                 return self._line_error(ERR_CHECKSUM)
             self.last_n = gcode_n
             number = strtol(line, 1)
+        elif line[:1] == b"M" and line[1:4] in _CRITICAL and not settings.emergency_parser:
+            # Marlin's "process critical commands early": only an unnumbered line, as it is read.
+            if line[1:4] == b"112" and stats.emergency_stop_at is None:
+                stats.emergency_stop_at = self.t
+            self._critical(line[1:4])
+            if self.killed:
+                return False
         self.queue.append(Command(number, command_text(line), damaged))
         stats.max_queue_depth = max(stats.max_queue_depth, len(self.queue))
         if settings.idle_wait:

@@ -18,7 +18,7 @@ _CAPABILITIES = (
     "SERIAL_XON_XOFF:0", "BINARY_FILE_TRANSFER:0", "EEPROM:0", "VOLUMETRIC:0", "AUTOREPORT_POS:0",
     "AUTOREPORT_TEMP:{autoreport}", "PROGRESS:0", "PRINT_JOB:1", "AUTOLEVEL:0", "RUNOUT:0", "Z_PROBE:0",
     "LEVELING_DATA:0", "BUILD_PERCENT:0", "SOFTWARE_POWER:0", "TOGGLE_LIGHTS:0", "CASE_LIGHT_BRIGHTNESS:0",
-    "EMERGENCY_PARSER:1", "HOST_ACTION_COMMANDS:1", "PROMPT_SUPPORT:0", "SDCARD:0",
+    "EMERGENCY_PARSER:{emergency_parser}", "HOST_ACTION_COMMANDS:1", "PROMPT_SUPPORT:0", "SDCARD:0",
     "AUTOREPORT_SD_STATUS:0", "LONG_FILENAME:0", "THERMAL_PROTECTION:1", "MOTION_MODES:0", "ARCS:1",
     "BABYSTEPPING:0", "CHAMBER_TEMPERATURE:0", "MEATPACK:0",
 )  # fmt: skip
@@ -57,7 +57,9 @@ class HostCommands:
             self.fw.last_n = int(value)
 
     def m112(self, text: str) -> None:
-        """Emergency stop (normally caught earlier by the emergency parser)."""
+        """Emergency stop run from the queue (a numbered M112 when the firmware has no emergency parser)."""
+        if self.fw.stats.emergency_stop_at is None:
+            self.fw.stats.emergency_stop_at = self.fw.t
         self.fw.kill()
 
     def m113(self, text: str) -> None:
@@ -77,8 +79,9 @@ class HostCommands:
             f"MACHINE_TYPE:PrintEdge Virtual EXTRUDER_COUNT:1 UUID:{fw.uuid}"
         )
         autoreport = int(fw.settings.autoreport_temp)
+        parser = int(fw.settings.emergency_parser)
         for capability in _CAPABILITIES:
-            fw.emit("Cap:" + capability.format(autoreport=autoreport))
+            fw.emit("Cap:" + capability.format(autoreport=autoreport, emergency_parser=parser))
 
     def m117(self, text: str) -> None:
         """Set the display message."""

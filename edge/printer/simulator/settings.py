@@ -34,6 +34,7 @@ class SimulatorSettings:
     blocking_replies: bool = False  # no TX buffer (AVR TX_BUFFER_SIZE 0): writing a reply holds the main loop
     stall_every_ms: float = 0.0  # a periodic stall (an LCD redraw) starts this often; 0 = never
     stall_ms: float = 0.0  # how long each periodic stall holds the main loop
+    emergency_parser: bool = True  # Marlin EMERGENCY_PARSER: M108/M112/M410 act as their bytes arrive
     executed_log: Path | None = None
 
     @classmethod
@@ -53,6 +54,7 @@ class SimulatorSettings:
             blocking_replies=cfg.blocking_replies,
             stall_every_ms=cfg.stall_every_ms,
             stall_ms=cfg.stall_ms,
+            emergency_parser=cfg.emergency_parser,
         )
 
 
@@ -87,7 +89,8 @@ class SimulatorStats:
     corrupted_in: int = 0  # host bytes corrupted by fault injection
     corrupted_out: int = 0  # reply bytes corrupted by fault injection
     oks_lost: int = 0  # oks not sent (lose_ok_rate or lose_next_ok)
-    emergency_stop_at: float | None = None  # loop.time() the first M112 line began to arrive
+    # With the emergency parser: loop.time() the first M112 line began to arrive; without it: when acted on.
+    emergency_stop_at: float | None = None
     max_queue_depth: int = 0  # deepest the command queue got
     max_planner_depth: int = 0  # deepest the planner got
     commands_executed: int = 0  # commands executed (numbered or not)

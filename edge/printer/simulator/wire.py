@@ -96,6 +96,7 @@ class InputWire:
     baud: int
     latency: float
     corrupter: Corrupter
+    parser: bool = True  # Marlin's emergency parser watches the bytes as they arrive
     emergencies: deque[Emergency] = field(default_factory=deque)
     _segments: deque[_Segment] = field(default_factory=deque)
     _last: float = -INF
@@ -110,7 +111,8 @@ class InputWire:
         start = max(now + self.latency, self._last) if bt > 0.0 else max(now, self._last)
         segment = _Segment(start, bt, data, hits)
         self._last = segment.arrival(len(data) - 1)
-        self._scan(segment)
+        if self.parser:
+            self._scan(segment)
         self._segments.append(segment)
         if self._eol == INF:
             self._eol = None
