@@ -38,6 +38,7 @@ class Command:
     number: int | None
     text: str
     damaged: bool
+    fragment: bool = False  # the rest of a line whose beginning an RX drain threw away
 
 
 class Commands:
@@ -61,6 +62,9 @@ class Commands:
         )  # fmt: skip
         if fw.settings.autoreport_temp:
             self.handlers["M155"] = self.m155
+        self.line: int | None = None  # the number of the running command, given to its planner blocks
+        self.unknown_handler: Handler = self.unknown
+        self.tool_handler: Handler = self.tool
         self.reset()
 
     def reset(self) -> None:
@@ -74,20 +78,26 @@ class Commands:
         self.host.message = ""
         self.in_sequence = False  # a move came last, with no synchronising command since
 
-    def dispatch(self, command: Command) -> Wake | None:
-        """Run a command; a generator is returned when it has to wait for something."""
-        text = command.text
+    def handler_for(self, text: str) -> Handler:
+        """The handler of a command's text (`unknown` when the firmware does not understand it)."""
         word = command_word(text) if text else ""
         handler = self.handlers.get(word)
         if handler is not None:
-            return handler(text)
+            return handler
         if word[:1] == "T" and word[1:].isdigit():
-            if word != "T0":
-                self.fw.emit(f"echo:{word} Invalid extruder")
-            return None
+            return self.tool_handler
+        return self.unknown_handler
+
+    def unknown(self, text: str) -> None:
+        """Not a command this firmware has: say so, run nothing."""
         self.fw.stats.unknown_commands += 1
         self.fw.emit(f'echo:Unknown command: "{text}"')
-        return None
+
+    def tool(self, text: str) -> None:
+        """T<n>: a single-extruder printer only has T0."""
+        word = command_word(text)
+        if word != "T0":
+            self.fw.emit(f"echo:{word} Invalid extruder")
 
     # -- waiting helpers -------------------------------------------------------------------------
 
@@ -107,7 +117,7 @@ class Commands:
     def _add_block(self, duration: float) -> None:
         fw = self.fw
         stats = fw.stats
-        if fw.planner.add(fw.t, duration) and self.in_sequence and self.time_scale > 0.0:
+        if fw.planner.add(fw.t, duration, self.line) and self.in_sequence and self.time_scale > 0.0:
             stats.underruns += 1
         self.in_sequence = True
         stats.moves += 1

@@ -9,7 +9,7 @@ from collections import deque
 from collections.abc import Callable
 
 from edge.gcode.text import checksum
-from edge.printer.simulator.commands import BUSY_PROCESSING, Command, Commands, Wake
+from edge.printer.simulator.commands import BUSY_PROCESSING, Command, Commands, Handler, Wake
 from edge.printer.simulator.executed import ExecutedLog
 from edge.printer.simulator.heaters import Heater
 from edge.printer.simulator.host import FIRMWARE_VERSION
@@ -97,6 +97,7 @@ class Firmware:
         self.autoreport = 0.0
         self.autoreport_next = INF
         self.idle_next = t + 1.0 if self.settings.idle_wait else INF
+        self.highest = -1  # the highest line number executed since power-on
 
     # -- the event loop ---------------------------------------------------------------------------
 
@@ -171,18 +172,28 @@ class Firmware:
 
     def _start(self, command: Command) -> None:
         stats = self.stats
-        self.log.add(ExecutedLine(command.number, command.text, command.damaged, self.t))
+        commands = self.commands
+        handler = commands.handler_for(command.text)
+        x, y, z, e = commands.position
+        number = command.number
+        unknown = handler is commands.unknown_handler
+        line = ExecutedLine(number, command.text, command.damaged, self.t, command.fragment, unknown, (x, y, z, e))
+        self.log.add(line)
         stats.commands_executed += 1
-        stats.unnumbered_executed += command.number is None
+        if number is None:
+            stats.unnumbered_executed += 1
+        elif number > self.highest:
+            self.highest = number
         stats.executed_corrupted += command.damaged
         self.no_ok = False
         self.busy_text = BUSY_PROCESSING
         if self.command_s > 0.0 or self.busy_injection > 0.0:
             busy, self.busy_injection = self.busy_injection, 0.0
             self.holds.hold(self.t, self.t + self.command_s)
-            work: Wake | None = self._delayed(command, busy)
+            work: Wake | None = self._delayed(command, handler, busy)
         else:
-            work = self.commands.dispatch(command)
+            commands.line = number
+            work = handler(command.text)
         if work is None:
             self._finish()
             return
@@ -190,14 +201,15 @@ class Firmware:
         self.busy_next = self.t + self.busy_interval if self.busy_interval > 0.0 else INF
         self._step()
 
-    def _delayed(self, command: Command, busy: float) -> Wake:
+    def _delayed(self, command: Command, handler: Handler, busy: float) -> Wake:
         """The command after the firmware's own time (a hold) and an injected busy period (a wait)."""
         while self.holds.until > self.t:
             yield self.holds.until
         end = self.t + busy
         while self.t < end:
             yield end
-        work = self.commands.dispatch(command)
+        self.commands.line = command.number
+        work = handler(command.text)
         if work is not None:
             yield from work
 
@@ -274,11 +286,11 @@ class Firmware:
             line = rx.next_line()
             if line is None:
                 return
-            raw, damaged = line
-            if raw and not self._accept(raw, damaged):
+            raw, damaged, fragment = line
+            if raw and not self._accept(raw, damaged, fragment):
                 return
 
-    def _accept(self, raw: bytes, damaged: bool) -> bool:
+    def _accept(self, raw: bytes, damaged: bool, fragment: bool) -> bool:
         """Check one line and queue it; False after a line error (RX drained, resend requested)."""
         settings = self.settings
         stats = self.stats
@@ -323,7 +335,7 @@ class Firmware:
             self._critical(line[1:4])
             if self.killed:
                 return False
-        self.queue.append(Command(number, command_text(line), damaged))
+        self.queue.append(Command(number, command_text(line), damaged, fragment))
         stats.max_queue_depth = max(stats.max_queue_depth, len(self.queue))
         if settings.idle_wait:
             self.idle_next = self.t + 1.0
@@ -382,6 +394,18 @@ class Firmware:
         """M155: temperature lines every `seconds` of real time (0: off)."""
         self.autoreport = seconds
         self.autoreport_next = self.t + seconds if seconds > 0.0 else INF
+
+    def finished_through(self, t: float) -> int:
+        """The highest line number N whose numbered commands up to N have all completely finished by t.
+
+        Unfinished are: the running command, the queued ones, and those with planner blocks still to run;
+        -1 when no numbered command has run since power-on.
+        """
+        pending = self.planner.pending_lines(t)
+        pending.extend(command.number for command in self.queue if command.number is not None)
+        if not pending:
+            return self.highest
+        return min(min(pending) - 1, self.highest)
 
     # -- power ------------------------------------------------------------------------------------
 

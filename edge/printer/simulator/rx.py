@@ -1,4 +1,4 @@
-"""Marlin's serial RX ring and line buffer: bytes in, complete lines out, overflow and damage tracked."""
+"""Marlin's serial RX ring and line buffer: bytes in, complete lines out, overflow, damage and drains tracked."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from collections import deque
 
 from edge.printer.simulator.settings import SimulatorStats
 from edge.printer.simulator.wire import EOL
+
+_EOL_BYTES = (10, 13)
 
 
 class RxBuffer:
@@ -24,6 +26,7 @@ class RxBuffer:
         self.marks: deque[int] = deque()  # stream offsets of damaged bytes still in data
         self.gap = False  # bytes were lost to overflow: the next accepted byte starts a damaged stretch
         self.carry = False  # the last line ended at a corrupted EOL: the next line is damaged
+        self.cut = False  # a drain threw away the beginning of a line: the next line is a fragment
         self.backlog = False  # a complete line may be waiting in data
 
     def put(self, data: bytes, hits: list[int], reading: bool) -> None:
@@ -48,8 +51,8 @@ class RxBuffer:
             self.stats.rx_overflows += size - accepted
             self.gap = True
 
-    def next_line(self) -> tuple[bytes, bool] | None:
-        """The next complete line without its EOL and whether it is damaged."""
+    def next_line(self) -> tuple[bytes, bool, bool] | None:
+        """The next complete line without its EOL, whether it is damaged and whether it is a fragment."""
         rx = self.data
         match = EOL.search(rx)
         if match is None:
@@ -68,11 +71,13 @@ class RxBuffer:
             # A byte corrupted into an EOL splits a line: the fragment after it is damaged too.
             self.carry = marks.popleft() == eol
             damaged = True
-        return raw, damaged
+        fragment, self.cut = self.cut, False
+        return raw, damaged, fragment
 
     def drain(self) -> None:
-        """Throw away everything received (Marlin's gcode_line_error)."""
+        """Throw away everything received (Marlin's gcode_line_error); a line cut in two leaves a fragment."""
         rx = self.data
+        self.cut = bool(rx) and rx[-1] not in _EOL_BYTES
         self.base += len(rx)
         rx.clear()
         self.line_buf = 0

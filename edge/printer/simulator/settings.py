@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from edge.config.schema import SimulatorConfig
@@ -36,6 +36,7 @@ class SimulatorSettings:
     stall_ms: float = 0.0  # how long each periodic stall holds the main loop
     emergency_parser: bool = True  # Marlin EMERGENCY_PARSER: M108/M112/M410 act as their bytes arrive
     executed_log: Path | None = None
+    executed_memory: int | None = None  # executed lines kept in memory (the newest); None = all
 
     @classmethod
     def from_config(cls, cfg: SimulatorConfig) -> SimulatorSettings:
@@ -55,23 +56,32 @@ class SimulatorSettings:
             stall_every_ms=cfg.stall_every_ms,
             stall_ms=cfg.stall_ms,
             emergency_parser=cfg.emergency_parser,
+            executed_memory=cfg.executed_memory_lines,
         )
 
 
-@dataclass(frozen=True, slots=True)
-class ExecutedLine:
-    """One command the firmware executed."""
+class ExecutedLine(NamedTuple):
+    """One command the firmware executed (a NamedTuple: one is built per command, far cheaper than a dataclass)."""
 
     number: int | None  # the N of the line, None for an unnumbered command (e.g. a stray tail)
     command: str  # the command text as executed (without N and *checksum)
     corrupted: bool  # held a damaged byte the checksum did not catch (or was unnumbered and damaged)
     time: float  # loop.time() when executed
+    fragment: bool = False  # the rest of a line whose beginning the RX drain after a line error threw away
+    unknown: bool = False  # answered with "echo:Unknown command" (not run)
+    before: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # logical X, Y, Z, E when it started
 
     def log_line(self) -> str:
-        """The line written to the executed log: `<N or -> <command>` plus a corruption mark."""
+        """The line written to the executed log: `<N or -> <command>` plus tab-separated `#marks`."""
         number = "-" if self.number is None else str(self.number)
-        mark = "\t#corrupted" if self.corrupted else ""
-        return f"{number} {self.command}{mark}\n"
+        marks = ""
+        if self.corrupted:
+            marks += "\t#corrupted"
+        if self.fragment:
+            marks += "\t#fragment"
+        if self.unknown:
+            marks += "\t#unknown"
+        return f"{number} {self.command}{marks}\n"
 
 
 @dataclass

@@ -117,9 +117,10 @@ async def test_without_the_parser_m108_cannot_end_a_heating_wait(start_printer: 
 
 
 async def test_without_the_parser_m410_drops_the_planned_moves_as_it_is_read(start_printer: Start) -> None:
-    _, host = await start_printer(time_scale=1.0, emergency_parser=False)
+    printer, host = await start_printer(time_scale=1.0, emergency_parser=False)
     await host.handshake()
     host.send(1, "G1 X100 F600")  # ten seconds
     assert await host.ok() == ["ok N1 P14 B3"]
     host.write("M410")
-    assert await host.ok() == ["ok P15 B3"]  # every planner block is free again
+    assert await host.ok() == ["ok P15 B3"]
+    assert printer.finished_through() == 1
