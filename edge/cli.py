@@ -50,11 +50,25 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--latency-ms", type=float, default=2.0, help="added latency each way")
     sim.add_argument("--rx-buffer", type=int, default=128, help="firmware RX buffer in bytes")
     sim.add_argument("--command-buffer", type=int, default=4, help="firmware command queue (BUFSIZE)")
+    sim.add_argument("--planner-buffer", type=int, default=16, help="planner blocks (BLOCK_BUFFER_SIZE)")
     sim.add_argument("--advanced-ok", action="store_true", help="answer 'ok N.. P.. B..' (Marlin ADVANCED_OK)")
     sim.add_argument("--fault-rate", type=float, default=0.0, help="fraction of bytes corrupted each way")
     sim.add_argument("--time-scale", type=float, default=1.0, help="multiplies move/heat durations")
+    sim.add_argument("--command-time-ms", type=float, default=0.0, help="time every command holds the firmware")
+    sim.add_argument(
+        "--blocking-replies", action="store_true", help="no TX buffer: writing a reply holds the firmware (AVR)"
+    )
+    sim.add_argument("--stall-every-ms", type=float, default=0.0, help="period of stalls such as LCD redraws")
+    sim.add_argument("--stall-ms", type=float, default=0.0, help="length of each periodic stall")
+    sim.add_argument(
+        "--no-emergency-parser",
+        dest="emergency_parser",
+        action="store_false",
+        help="M108/M112/M410 act only when read from RX (Marlin without EMERGENCY_PARSER)",
+    )
     sim.add_argument("--seed", type=int, default=None)
     sim.add_argument("--executed-log", type=Path, help="write every executed line to this file")
+    sim.add_argument("--executed-memory", type=int, default=1000, help="executed lines kept in memory")
     sim.add_argument("--stats-file", type=Path, help="write statistics as JSON here on exit")
     sim.set_defaults(handler=_cmd_simulate)
 
@@ -114,12 +128,19 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         latency_ms=args.latency_ms,
         rx_buffer=args.rx_buffer,
         command_buffer=args.command_buffer,
+        planner_buffer=args.planner_buffer,
         advanced_ok=args.advanced_ok,
         fault_rate_in=args.fault_rate,
         fault_rate_out=args.fault_rate,
         time_scale=args.time_scale,
+        command_time_ms=args.command_time_ms,
+        blocking_replies=args.blocking_replies,
+        stall_every_ms=args.stall_every_ms,
+        stall_ms=args.stall_ms,
+        emergency_parser=args.emergency_parser,
         seed=args.seed,
         executed_log=args.executed_log,
+        executed_memory=args.executed_memory,
     )
 
     async def go() -> None:

@@ -66,6 +66,12 @@ class SimulatorConfig:
     advanced_ok: bool = True
     time_scale: float = bounded(1.0, 0, 1000)
     fault_rate: float = bounded(0.0, 0, 0.5)
+    command_time_ms: float = bounded(0.0, 0, 10000)
+    blocking_replies: bool = False
+    stall_every_ms: float = bounded(0.0, 0, 3_600_000)
+    stall_ms: float = bounded(0.0, 0, 60000)
+    emergency_parser: bool = True
+    executed_memory_lines: int = bounded(1000, 1, 10_000_000)
 
 
 @dataclass(kw_only=True)

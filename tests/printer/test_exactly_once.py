@@ -26,11 +26,12 @@ def big_file(path: Path) -> list[str]:
 
 
 def read_log(path: Path) -> list[tuple[int | None, str, bool]]:
+    """(number, command, corrupted) per executed line; marks such as #fragment or #unknown follow tabs."""
     entries = []
     for raw in path.read_text(errors="replace").splitlines():
-        text, _, flag = raw.partition("\t#")
+        text, *marks = raw.split("\t#")
         number, _, command = text.partition(" ")
-        entries.append((None if number == "-" else int(number), command, flag == "corrupted"))
+        entries.append((None if number == "-" else int(number), command, "corrupted" in marks))
     return entries
 
 

@@ -6,10 +6,13 @@ import math
 import re
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from edge.gcode.text import command_word, params
+from edge.printer.simulator.arcs import arc_points, offset_from_radius
 from edge.printer.simulator.heaters import AMBIENT_C, Heater
+from edge.printer.simulator.host import HEAD, HostCommands
 
 if TYPE_CHECKING:
     from edge.printer.simulator.firmware import Firmware
@@ -19,28 +22,13 @@ Handler = Callable[[str], "Wake | None"]
 
 BUSY_PROCESSING = "echo:busy: processing"
 BUSY_PAUSED = "echo:busy: paused for user"
-FIRMWARE_VERSION = "2.1.2.1"
 DEFAULT_FEEDRATE = 1500.0  # mm/min
 HOMING_S = 1.5
 PROBING_S = 3.0
 TEMP_WINDOW = 1.0
 _AXES = "XYZE"
 _STEPS_PER_MM = (80.0, 80.0, 400.0)
-_HEAD = re.compile(r"\s*[A-Za-z]\s*[-+]?[\d.]*")
 _LETTER = re.compile(r"[A-Za-z]")
-_CAPABILITIES = (
-    "SERIAL_XON_XOFF:0", "BINARY_FILE_TRANSFER:0", "EEPROM:0", "VOLUMETRIC:0", "AUTOREPORT_POS:0",
-    "AUTOREPORT_TEMP:{autoreport}", "PROGRESS:0", "PRINT_JOB:1", "AUTOLEVEL:0", "RUNOUT:0", "Z_PROBE:0",
-    "LEVELING_DATA:0", "BUILD_PERCENT:0", "SOFTWARE_POWER:0", "TOGGLE_LIGHTS:0", "CASE_LIGHT_BRIGHTNESS:0",
-    "EMERGENCY_PARSER:1", "HOST_ACTION_COMMANDS:1", "PROMPT_SUPPORT:0", "SDCARD:0", "AUTOREPORT_SD_STATUS:0",
-    "LONG_FILENAME:0", "THERMAL_PROTECTION:1", "MOTION_MODES:0", "ARCS:0", "BABYSTEPPING:0",
-    "CHAMBER_TEMPERATURE:0", "MEATPACK:0",
-)  # fmt: skip
-# Accepted with a plain ok and no effect on the simulation.
-_NO_OPS = (
-    "G21", "M17", "M31", "M73", "M75", "M76", "M77", "M80", "M92", "M108", "M201", "M203", "M204", "M205",
-    "M206", "M211", "M300", "M500", "M501", "M502", "M851",
-)  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -50,6 +38,7 @@ class Command:
     number: int | None
     text: str
     damaged: bool
+    fragment: bool = False  # the rest of a line whose beginning an RX drain threw away
 
 
 class Commands:
@@ -58,22 +47,24 @@ class Commands:
     def __init__(self, fw: Firmware) -> None:
         self.fw = fw
         self.time_scale = max(fw.settings.time_scale, 0.0)
-        self.handlers: dict[str, Handler] = {word: self.no_op for word in _NO_OPS}
+        self.host = HostCommands(fw)
+        self.handlers: dict[str, Handler] = dict(self.host.handlers())
         self.handlers.update(
             {
-                "G0": self.move, "G1": self.move, "G4": self.g4, "G28": self.g28, "G29": self.g29,
-                "G90": self.g90, "G91": self.g91, "G92": self.g92, "M0": self.m0, "M1": self.m0,
-                "M18": self.m84, "M81": self.m81, "M82": self.m82, "M83": self.m83, "M84": self.m84,
-                "M104": self.m104, "M105": self.m105, "M106": self.m106, "M107": self.m107,
-                "M109": self.m109, "M110": self.m110, "M112": self.m112, "M113": self.m113,
-                "M114": self.m114, "M115": self.m115, "M117": self.m117, "M118": self.m118,
-                "M119": self.m119, "M140": self.m140, "M190": self.m190, "M220": self.m220,
-                "M221": self.m221, "M400": self.m400, "M410": self.m410, "M503": self.m503,
-                "M600": self.m600,
+                "G0": self.move, "G1": self.move, "G2": self.g2, "G3": self.g3, "G4": self.g4,
+                "G28": self.g28, "G29": self.g29, "G90": self.g90, "G91": self.g91, "G92": self.g92,
+                "M0": self.m0, "M1": self.m0, "M18": self.m84, "M81": self.m81, "M82": self.m82,
+                "M83": self.m83, "M84": self.m84, "M104": self.m104, "M105": self.m105, "M106": self.m106,
+                "M107": self.m107, "M109": self.m109, "M114": self.m114, "M140": self.m140,
+                "M190": self.m190, "M220": self.m220, "M221": self.m221, "M400": self.m400,
+                "M410": self.m410, "M600": self.m600,
             }
         )  # fmt: skip
         if fw.settings.autoreport_temp:
             self.handlers["M155"] = self.m155
+        self.line: int | None = None  # the number of the running command, given to its planner blocks
+        self.unknown_handler: Handler = self.unknown
+        self.tool_handler: Handler = self.tool
         self.reset()
 
     def reset(self) -> None:
@@ -84,23 +75,29 @@ class Commands:
         self.feedrate_pct = 100.0
         self.flow_pct = 100.0
         self.fan = 0
-        self.message = ""
+        self.host.message = ""
         self.in_sequence = False  # a move came last, with no synchronising command since
 
-    def dispatch(self, command: Command) -> Wake | None:
-        """Run a command; a generator is returned when it has to wait for something."""
-        text = command.text
+    def handler_for(self, text: str) -> Handler:
+        """The handler of a command's text (`unknown` when the firmware does not understand it)."""
         word = command_word(text) if text else ""
         handler = self.handlers.get(word)
         if handler is not None:
-            return handler(text)
+            return handler
         if word[:1] == "T" and word[1:].isdigit():
-            if word != "T0":
-                self.fw.emit(f"echo:{word} Invalid extruder")
-            return None
+            return self.tool_handler
+        return self.unknown_handler
+
+    def unknown(self, text: str) -> None:
+        """Not a command this firmware has: say so, run nothing."""
         self.fw.stats.unknown_commands += 1
         self.fw.emit(f'echo:Unknown command: "{text}"')
-        return None
+
+    def tool(self, text: str) -> None:
+        """T<n>: a single-extruder printer only has T0."""
+        word = command_word(text)
+        if word != "T0":
+            self.fw.emit(f"echo:{word} Invalid extruder")
 
     # -- waiting helpers -------------------------------------------------------------------------
 
@@ -120,48 +117,102 @@ class Commands:
     def _add_block(self, duration: float) -> None:
         fw = self.fw
         stats = fw.stats
-        if fw.planner.add(fw.t, duration) and self.in_sequence and self.time_scale > 0.0:
+        if fw.planner.add(fw.t, duration, self.line) and self.in_sequence and self.time_scale > 0.0:
             stats.underruns += 1
         self.in_sequence = True
         stats.moves += 1
         stats.max_planner_depth = max(stats.max_planner_depth, fw.planner.depth(fw.t))
 
-    def _wait_for_block(self, duration: float) -> Wake:
+    def _wait_for_blocks(self, durations: list[float]) -> Wake:
         fw = self.fw
-        while fw.planner.free(fw.t) <= 0:
-            yield fw.planner.next_free_time()
-        self._add_block(duration)
+        for duration in durations:
+            while fw.planner.free(fw.t) <= 0:
+                yield fw.planner.next_free_time()
+            self._add_block(duration)
 
     def queue_block(self, duration: float) -> Wake | None:
-        """Add a move block, waiting for a free slot when the planner is full."""
+        """Add one move block, waiting for a free slot when the planner is full."""
         if self.fw.planner.free(self.fw.t) > 0:
             self._add_block(duration)
             return None
-        return self._wait_for_block(duration)
+        return self._wait_for_blocks([duration])
+
+    def queue_blocks(self, durations: list[float]) -> Wake | None:
+        """Add move blocks in order, waiting for a free slot whenever the planner is full."""
+        if self.fw.planner.free(self.fw.t) >= len(durations):
+            for duration in durations:
+                self._add_block(duration)
+            return None
+        return self._wait_for_blocks(durations)
 
     # -- motion ------------------------------------------------------------------------------------
 
+    def _destination(self, values: dict[str, float]) -> tuple[float, float, float, float]:
+        """Where X, Y, Z, E of a move lead (relative or absolute per axis); F sets the feedrate."""
+        feed = values.get("F")
+        if feed is not None and feed > 0.0:
+            self.feedrate = feed
+        target = list(self.position)
+        for index, axis in enumerate(_AXES):
+            value = values.get(axis)
+            if value is not None:
+                target[index] = target[index] + value if self.relative[index] else value
+        return target[0], target[1], target[2], target[3]
+
+    def _duration(self, dx: float, dy: float, dz: float, de: float) -> float:
+        """A straight block's time: its XYZ length (E alone when XYZ stay) at the feedrate, times time_scale."""
+        distance = math.sqrt(dx * dx + dy * dy + dz * dz) or abs(de)
+        return distance / (self.feedrate * self.feedrate_pct / 6000.0) * self.time_scale
+
     def move(self, text: str) -> Wake | None:
-        """G0/G1: a straight move; its duration is its length at the feedrate, times time_scale."""
+        """G0/G1: a straight move, one planner block."""
         values = params(text)
         feed = values.get("F")
         if feed is not None and feed > 0.0:
             self.feedrate = feed
+        position, relative = self.position, self.relative
         delta = [0.0, 0.0, 0.0, 0.0]
         for index, axis in enumerate(_AXES):
             value = values.get(axis)
             if value is not None:
-                target = self.position[index] + value if self.relative[index] else value
-                delta[index] = target - self.position[index]
-                self.position[index] = target
-        distance = math.sqrt(delta[0] ** 2 + delta[1] ** 2 + delta[2] ** 2) or abs(delta[3])
-        if distance <= 0.0:
+                target = position[index] + value if relative[index] else value
+                delta[index] = target - position[index]
+                position[index] = target
+        if not any(delta):
             return None
-        speed = self.feedrate * self.feedrate_pct / 100.0 / 60.0
-        return self.queue_block(distance / speed * self.time_scale)
+        return self.queue_block(self._duration(*delta))
+
+    def g2(self, text: str) -> Wake | None:
+        """Clockwise arc."""
+        return self._arc(text, clockwise=True)
+
+    def g3(self, text: str) -> Wake | None:
+        """Counter-clockwise arc."""
+        return self._arc(text, clockwise=False)
+
+    def _arc(self, text: str, clockwise: bool) -> Wake | None:
+        """G2/G3 with I/J or R: one planner block per segment; the ok waits until the last is buffered."""
+        values = params(text)
+        start = (self.position[0], self.position[1], self.position[2], self.position[3])
+        end = self._destination(values)
+        if "R" in values:
+            offset = offset_from_radius(start, end, values["R"], clockwise)
+        else:
+            offset = (values.get("I", 0.0), values.get("J", 0.0))
+        if offset == (0.0, 0.0):
+            self.fw.emit("Error:G2/G3 bad parameters")
+            return None
+        points = arc_points(start, end, offset, clockwise)
+        if not points:
+            return None
+        self.position = list(end)
+        durations = [
+            self._duration(b[0] - a[0], b[1] - a[1], b[2] - a[2], b[3] - a[3]) for a, b in pairwise([start, *points])
+        ]
+        return self.queue_blocks(durations)
 
     def _axes(self, text: str) -> set[str]:
-        head = _HEAD.match(text)
+        head = HEAD.match(text)
         rest = text[head.end() :] if head else text
         return {letter.upper() for letter in _LETTER.findall(rest.split("*", 1)[0])}
 
@@ -326,65 +377,6 @@ class Commands:
         self.fw.bed.set_target(0.0, self.fw.t)
         self.in_sequence = False
         yield from self.synchronize()
-
-    # -- host protocol ------------------------------------------------------------------------------
-
-    def no_op(self, text: str) -> None:
-        """Accepted, nothing to simulate."""
-
-    def m110(self, text: str) -> None:
-        """Set the expected line number (the check already used it when the line was read)."""
-        value = params(text).get("N")
-        if value is not None:
-            self.fw.last_n = int(value)
-
-    def m112(self, text: str) -> None:
-        """Emergency stop (normally caught earlier by the emergency parser)."""
-        self.fw.kill()
-
-    def m113(self, text: str) -> None:
-        """Host keepalive interval."""
-        value = params(text).get("S")
-        if value is None:
-            self.fw.emit(f"echo:M113 S{self.fw.busy_interval:g}")
-        else:
-            self.fw.busy_interval = min(max(value, 0.0), 60.0)
-
-    def m115(self, text: str) -> None:
-        """Firmware name and capabilities."""
-        fw = self.fw
-        fw.emit(
-            f"FIRMWARE_NAME:Marlin {FIRMWARE_VERSION} (PrintEdge virtual printer) "
-            "SOURCE_CODE_URL:github.com/MarlinFirmware/Marlin PROTOCOL_VERSION:1.0 "
-            f"MACHINE_TYPE:PrintEdge Virtual EXTRUDER_COUNT:1 UUID:{fw.uuid}"
-        )
-        autoreport = int(fw.settings.autoreport_temp)
-        for capability in _CAPABILITIES:
-            fw.emit("Cap:" + capability.format(autoreport=autoreport))
-
-    def m117(self, text: str) -> None:
-        """Set the display message."""
-        self.message = _HEAD.sub("", text, count=1).strip()
-
-    def m118(self, text: str) -> None:
-        """Echo text to the host (E1: as echo:, A1: as an action command)."""
-        body = _HEAD.sub("", text, count=1).strip()
-        prefix = ""
-        if body[:2] in ("E1", "A1") and body[2:3] in ("", " "):
-            prefix = "echo:" if body[0] == "E" else "//"
-            body = body[2:].strip()
-        self.fw.emit(prefix + body)
-
-    def m119(self, text: str) -> None:
-        """Endstop states."""
-        self.fw.emit("Reporting endstop status")
-        for axis in "xyz":
-            self.fw.emit(f"{axis}_min: open")
-
-    def m503(self, text: str) -> None:
-        """A few of the settings Marlin reports."""
-        self.fw.emit("echo:; Steps per unit:")
-        self.fw.emit("echo:  M92 X80.00 Y80.00 Z400.00 E93.00")
 
     def m0(self, text: str) -> Wake:
         """Wait for the user (M108 from the host), or S<s>/P<ms>."""

@@ -1,23 +1,60 @@
-"""The executed-line log: every command in order, in memory and optionally in a file."""
+"""The executed-line log: every command in order, in memory (all or the newest) and optionally in a file."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, overload
 
 from edge.printer.simulator.settings import ExecutedLine
 
 log = logging.getLogger("printedge.simulator")
 
 
+class ExecutedLines(Sequence[ExecutedLine]):
+    """The executed commands kept in memory: all of them, or only the newest `limit`."""
+
+    append: Callable[[ExecutedLine], None]  # keep one more line, forgetting the oldest beyond the limit
+
+    def __init__(self, limit: int | None = None) -> None:
+        self._lines: deque[ExecutedLine] = deque(maxlen=None if limit is None else max(limit, 1))
+        self.append = self._lines.append  # the deque's own: no wrapper call per executed command
+
+    @property
+    def limit(self) -> int | None:
+        """How many lines are kept at most (None: all)."""
+        return self._lines.maxlen
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def __iter__(self) -> Iterator[ExecutedLine]:
+        return iter(self._lines)
+
+    @overload
+    def __getitem__(self, index: int) -> ExecutedLine: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[ExecutedLine]: ...
+
+    def __getitem__(self, index: int | slice) -> ExecutedLine | list[ExecutedLine]:
+        if isinstance(index, slice):
+            return list(self._lines)[index]
+        return self._lines[index]
+
+    def __repr__(self) -> str:
+        return f"ExecutedLines({list(self._lines)!r})"
+
+
 class ExecutedLog:
     """Keeps every executed command; file writes happen in a worker thread, never on the loop."""
 
-    def __init__(self, path: Path | None) -> None:
-        self.lines: list[ExecutedLine] = []
+    def __init__(self, path: Path | None, memory: int | None = None) -> None:
+        self.lines = ExecutedLines(memory)
         self.path = path
         self._pending: list[str] = []
         self._file: TextIO | None = None

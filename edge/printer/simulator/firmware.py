@@ -9,12 +9,15 @@ from collections import deque
 from collections.abc import Callable
 
 from edge.gcode.text import checksum
-from edge.printer.simulator.commands import BUSY_PROCESSING, FIRMWARE_VERSION, Command, Commands, Wake
+from edge.printer.simulator.commands import BUSY_PROCESSING, Command, Commands, Handler, Wake
 from edge.printer.simulator.executed import ExecutedLog
 from edge.printer.simulator.heaters import Heater
+from edge.printer.simulator.host import FIRMWARE_VERSION
 from edge.printer.simulator.planner import Planner
+from edge.printer.simulator.rx import RxBuffer
 from edge.printer.simulator.settings import ExecutedLine, SimulatorSettings, SimulatorStats
-from edge.printer.simulator.wire import EOL, INF, Corrupter, InputWire
+from edge.printer.simulator.stalls import Holds
+from edge.printer.simulator.wire import INF, Corrupter, InputWire
 
 ERR_LINE_NO = "Line Number is not Last Line Number+1"
 ERR_CHECKSUM = "checksum mismatch"
@@ -22,6 +25,7 @@ ERR_NO_CHECKSUM = "No Checksum with line number"
 HALTED = "Error:Printer halted. "
 _NUMBER = re.compile(rb"\s*([-+]?\d+)")
 _LINE_NUMBER = re.compile(rb"[Nn][-+]?\d+ *")
+_CRITICAL = (b"108", b"112", b"410")  # acted on as read from RX when the firmware has no emergency parser
 
 
 def strtol(data: bytes, pos: int) -> int:
@@ -48,7 +52,7 @@ class Firmware:
         stats: SimulatorStats,
         log: ExecutedLog,
         rng: random.Random,
-        emit: Callable[[str, float], None],
+        emit: Callable[[str, float], float],
         clock: Callable[[], float],
     ) -> None:
         self.settings = settings
@@ -57,7 +61,12 @@ class Firmware:
         self.rng = rng
         self._emit = emit
         self.bufsize = max(1, settings.command_buffer)
-        self.wire = InputWire(settings.baud, settings.latency_ms / 1000.0, Corrupter(settings.fault_rate_in, rng))
+        corrupter = Corrupter(settings.fault_rate_in, rng)
+        self.wire = InputWire(settings.baud, settings.latency_ms / 1000.0, corrupter, parser=settings.emergency_parser)
+        self.rx = RxBuffer(settings.rx_buffer, stats)
+        self.holds = Holds(settings, stats)
+        self.command_s = self.holds.command_s
+        self.blocking = self.holds.blocking
         self.planner = Planner(settings.planner_buffer - 1)
         self.hotend = Heater(20.0, settings.time_scale, clock)
         self.bed = Heater(40.0, settings.time_scale, clock)
@@ -73,12 +82,8 @@ class Firmware:
 
     def _power_on(self, t: float) -> None:
         """Every piece of state a reset clears."""
-        self.rx = bytearray()  # received bytes the firmware has not turned into lines yet
-        self.rx_base = 0  # stream offset of rx[0]
-        self.line_buf = 0  # leading bytes of rx already read into Marlin's line buffer (not in RX any more)
-        self.marks: deque[int] = deque()  # stream offsets of damaged bytes still in rx
-        self.gap = False  # bytes were lost to overflow: the next accepted byte starts a damaged stretch
-        self.carry = False  # the last line ended at a corrupted EOL: the next line is damaged
+        self.rx.reset()
+        self.holds.reset(t)
         self.queue: deque[Command] = deque()
         self.current: Wake | None = None
         self.wake = INF
@@ -92,12 +97,14 @@ class Firmware:
         self.autoreport = 0.0
         self.autoreport_next = INF
         self.idle_next = t + 1.0 if self.settings.idle_wait else INF
+        self.highest = -1  # the highest line number executed since power-on
 
     # -- the event loop ---------------------------------------------------------------------------
 
     def run(self, now: float) -> float:
         """Process every event up to `now`; returns when the firmware next needs attention."""
         wire = self.wire
+        holds = self.holds
         while True:
             if self.killed:
                 wire.take(now)
@@ -111,8 +118,9 @@ class Firmware:
                     when, action = self.wake, self._resume
                 if self.busy_next < when:
                     when, action = self.busy_next, self._on_busy
-            elif self.queue:
-                when, action = self.t, self._service
+            elif self.queue or self.rx.backlog:
+                if self.t < when:
+                    when, action = self.t, self._service
             else:
                 eol = wire.next_eol()
                 if eol < when:
@@ -121,11 +129,16 @@ class Firmware:
                     when, action = self.idle_next, self._on_idle
             if self.autoreport_next < when:
                 when, action = self.autoreport_next, self._on_autoreport
+            if holds.next_stall < when:
+                when, action = holds.next_stall, self._on_stall
+            if holds.until > self.t:
+                # Held: only the serial ISR works; everything due meanwhile waits for the hold to end.
+                when, action = holds.until, self._end_hold
             if when > now:
                 self._deliver(now)
                 self.t = max(self.t, now)
-                if self.current is not None and wire.pending():
-                    when = min(when, wire.last_arrival())
+                if (self.current is not None or self.queue or holds.until > self.t) and wire.pending():
+                    when = min(when, wire.last_arrival())  # keep overflow accounting up to date
                 return when
             self._deliver(when)
             self.t = max(self.t, when)
@@ -142,47 +155,45 @@ class Firmware:
         if wire.first_arrival() > t:
             return
         data, hits = wire.take(t)
-        size = len(data)
-        if not size:
-            return
-        rx = self.rx
-        base = self.rx_base + len(rx)
-        if self.current is None and not self.queue:
-            accepted = size  # the firmware is reading: bytes go straight on into its line buffer
-        else:
-            accepted = max(0, min(size, self.settings.rx_buffer - (len(rx) - self.line_buf)))
-        if accepted:
-            if self.gap:
-                self.marks.append(base)
-                self.gap = False
-            rx += data if accepted == size else data[:accepted]
-            self.marks.extend(base + hit for hit in hits if hit < accepted)
-        if accepted < size:
-            self.stats.rx_overflows += size - accepted
-            self.gap = True
+        if data:
+            reading = self.current is None and not self.queue and self.holds.until <= self.t
+            self.rx.put(data, hits, reading)
 
     def _service(self) -> None:
         """Marlin's loop between commands: read lines into the queue, then run the next command."""
-        while self.current is None and not self.killed:
+        while self.current is None and not self.killed and self.holds.until <= self.t:
             if len(self.queue) < self.bufsize:
                 self._read_lines()
+                if self.killed or self.holds.until > self.t:
+                    return
             if not self.queue:
                 return
             self._start(self.queue[0])
 
     def _start(self, command: Command) -> None:
         stats = self.stats
-        self.log.add(ExecutedLine(command.number, command.text, command.damaged, self.t))
+        commands = self.commands
+        handler = commands.handler_for(command.text)
+        x, y, z, e = commands.position
+        number = command.number
+        unknown = handler is commands.unknown_handler
+        line = ExecutedLine(number, command.text, command.damaged, self.t, command.fragment, unknown, (x, y, z, e))
+        self.log.add(line)
         stats.commands_executed += 1
-        stats.unnumbered_executed += command.number is None
+        if number is None:
+            stats.unnumbered_executed += 1
+        elif number > self.highest:
+            self.highest = number
         stats.executed_corrupted += command.damaged
         self.no_ok = False
         self.busy_text = BUSY_PROCESSING
-        if self.busy_injection > 0.0:
-            seconds, self.busy_injection = self.busy_injection, 0.0
-            work: Wake | None = self._busy_then(seconds, command)
+        if self.command_s > 0.0 or self.busy_injection > 0.0:
+            busy, self.busy_injection = self.busy_injection, 0.0
+            self.holds.hold(self.t, self.t + self.command_s)
+            work: Wake | None = self._delayed(command, handler, busy)
         else:
-            work = self.commands.dispatch(command)
+            commands.line = number
+            work = handler(command.text)
         if work is None:
             self._finish()
             return
@@ -190,11 +201,15 @@ class Firmware:
         self.busy_next = self.t + self.busy_interval if self.busy_interval > 0.0 else INF
         self._step()
 
-    def _busy_then(self, seconds: float, command: Command) -> Wake:
-        end = self.t + seconds
+    def _delayed(self, command: Command, handler: Handler, busy: float) -> Wake:
+        """The command after the firmware's own time (a hold) and an injected busy period (a wait)."""
+        while self.holds.until > self.t:
+            yield self.holds.until
+        end = self.t + busy
         while self.t < end:
             yield end
-        work = self.commands.dispatch(command)
+        self.commands.line = command.number
+        work = handler(command.text)
         if work is not None:
             yield from work
 
@@ -236,17 +251,29 @@ class Firmware:
         self.emit("wait")
         self.idle_next = self.t + 1.0
 
+    def _on_stall(self) -> None:
+        self.holds.stall(self.t)
+
+    def _end_hold(self) -> None:
+        then, self.holds.then = self.holds.then, None
+        if then is not None:
+            then()
+
     def _on_emergency(self) -> None:
         event = self.wire.emergencies.popleft()
-        if event.kind == b"112":
-            if self.stats.emergency_stop_at is None:
-                self.stats.emergency_stop_at = event.first
+        if event.kind == b"112" and self.stats.emergency_stop_at is None:
+            self.stats.emergency_stop_at = event.first
+        self._critical(event.kind)
+
+    def _critical(self, kind: bytes) -> None:
+        """M112 halts, M410 drops the planned moves, M108 ends a wait for heating or the user."""
+        if kind == b"112":
             self.kill()
             return
-        if event.kind == b"410":
+        if kind == b"410":
             self.planner.clear(self.t)
             self.commands.in_sequence = False
-        self.cancel_wait = event.kind == b"108" or self.cancel_wait
+        self.cancel_wait = kind == b"108" or self.cancel_wait
         if self.current is not None:
             self.wake = self.t
 
@@ -255,27 +282,15 @@ class Firmware:
     def _read_lines(self) -> None:
         """Marlin's get_serial_commands(): complete lines from RX into the queue while it has room."""
         rx = self.rx
-        marks = self.marks
-        while len(self.queue) < self.bufsize:
-            match = EOL.search(rx)
-            if match is None:
-                self.line_buf = len(rx)
+        while rx.backlog and len(self.queue) < self.bufsize:
+            line = rx.next_line()
+            if line is None:
                 return
-            end = match.start()
-            raw = bytes(rx[:end])
-            del rx[: end + 1]
-            eol = self.rx_base + end
-            self.rx_base = eol + 1
-            self.line_buf = max(0, self.line_buf - end - 1)
-            damaged, self.carry = self.carry, False
-            while marks and marks[0] <= eol:
-                # A byte corrupted into an EOL splits a line: the fragment after it is damaged too.
-                self.carry = marks.popleft() == eol
-                damaged = True
-            if raw and not self._accept(raw, damaged):
+            raw, damaged, fragment = line
+            if raw and not self._accept(raw, damaged, fragment):
                 return
 
-    def _accept(self, raw: bytes, damaged: bool) -> bool:
+    def _accept(self, raw: bytes, damaged: bool, fragment: bool) -> bool:
         """Check one line and queue it; False after a line error (RX drained, resend requested)."""
         settings = self.settings
         stats = self.stats
@@ -313,7 +328,14 @@ class Firmware:
                 return self._line_error(ERR_CHECKSUM)
             self.last_n = gcode_n
             number = strtol(line, 1)
-        self.queue.append(Command(number, command_text(line), damaged))
+        elif line[:1] == b"M" and line[1:4] in _CRITICAL and not settings.emergency_parser:
+            # Marlin's "process critical commands early": only an unnumbered line, as it is read.
+            if line[1:4] == b"112" and stats.emergency_stop_at is None:
+                stats.emergency_stop_at = self.t
+            self._critical(line[1:4])
+            if self.killed:
+                return False
+        self.queue.append(Command(number, command_text(line), damaged, fragment))
         stats.max_queue_depth = max(stats.max_queue_depth, len(self.queue))
         if settings.idle_wait:
             self.idle_next = self.t + 1.0
@@ -323,22 +345,26 @@ class Firmware:
         """Error, drain RX, `Resend: last+1`, plain ok (Marlin's gcode_line_error)."""
         self.stats.line_errors += 1
         self.emit(f"Error:{message}, Last Line: {self.last_n}")
-        self.rx_base += len(self.rx)
-        self.rx.clear()
-        self.line_buf = 0
-        self.marks.clear()
-        self.gap = self.carry = False
+        if self.holds.until > self.t:
+            self.holds.then = self._drain_and_resend  # the drain comes after the Error line is written
+        else:
+            self._drain_and_resend()
+        return False
+
+    def _drain_and_resend(self) -> None:
+        self.rx.drain()
         self.emit(f"Resend: {self.last_n + 1}")
         self.stats.resends_requested += 1
         if not self.settings.resend_without_ok:
             self.send_ok("ok")
-        return False
 
     # -- output -----------------------------------------------------------------------------------
 
     def emit(self, text: str) -> None:
-        """Send one reply line at the current simulated time."""
-        self._emit(text, self.t)
+        """Send one reply line at the current simulated time; without a TX buffer, wait until it is out."""
+        sent = self._emit(text, self.t)
+        if self.blocking and sent > self.t and not self.killed:
+            self.holds.hold(self.t, sent)
 
     def send_ok(self, text: str) -> None:
         """Send an ok, unless fault injection loses it."""
@@ -368,6 +394,18 @@ class Firmware:
         """M155: temperature lines every `seconds` of real time (0: off)."""
         self.autoreport = seconds
         self.autoreport_next = self.t + seconds if seconds > 0.0 else INF
+
+    def finished_through(self, t: float) -> int:
+        """The highest line number N whose numbered commands up to N have all completely finished by t.
+
+        Unfinished are: the running command, the queued ones, and those with planner blocks still to run;
+        -1 when no numbered command has run since power-on.
+        """
+        pending = self.planner.pending_lines(t)
+        pending.extend(command.number for command in self.queue if command.number is not None)
+        if not pending:
+            return self.highest
+        return min(min(pending) - 1, self.highest)
 
     # -- power ------------------------------------------------------------------------------------
 
@@ -405,8 +443,9 @@ class Firmware:
         self.stats.kills += 1
         self.wake = self.busy_next = self.autoreport_next = self.idle_next = INF
         self.queue.clear()
-        self.rx.clear()
-        self.marks.clear()
+        self.rx.reset()
+        self.holds.reset(self.t)
+        self.holds.next_stall = INF
         self.planner.clear(self.t)
         self.hotend.reset(self.t)
         self.bed.reset(self.t)

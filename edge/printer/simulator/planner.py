@@ -11,12 +11,14 @@ class Planner:
     def __init__(self, capacity: int) -> None:
         self.capacity = max(1, capacity)
         self._ends: deque[float] = deque()
+        self._lines: deque[int | None] = deque()  # the line number of the command that made each block
         self._last_end = float("-inf")
 
     def _retire(self, t: float) -> None:
         ends = self._ends
         while ends and ends[0] <= t:
             ends.popleft()
+            self._lines.popleft()
 
     def depth(self, t: float) -> int:
         """Blocks queued or running at time t."""
@@ -39,15 +41,22 @@ class Planner:
         """When the last queued block finishes."""
         return self._last_end
 
-    def add(self, t: float, duration: float) -> bool:
-        """Queue a block at time t; returns whether the planner had run dry before it."""
+    def pending_lines(self, t: float) -> list[int]:
+        """Line numbers of the numbered commands whose blocks have not finished by time t."""
+        self._retire(t)
+        return [line for line in self._lines if line is not None]
+
+    def add(self, t: float, duration: float, line: int | None = None) -> bool:
+        """Queue a block at time t for command `line`; returns whether the planner had run dry before it."""
         dry = self.is_empty(t)
         start = t if dry else self._last_end
         self._last_end = start + max(duration, 0.0)
         self._ends.append(self._last_end)
+        self._lines.append(line)
         return dry
 
     def clear(self, t: float) -> None:
         """Drop every block (quickstop, kill, reset)."""
         self._ends.clear()
+        self._lines.clear()
         self._last_end = t

@@ -9,10 +9,10 @@ import random
 from collections import deque
 from pathlib import Path
 
-from edge.printer.simulator.executed import ExecutedLog
+from edge.printer.simulator.executed import ExecutedLines, ExecutedLog
 from edge.printer.simulator.firmware import Firmware
 from edge.printer.simulator.heaters import Heater
-from edge.printer.simulator.settings import ExecutedLine, SimulatorSettings, SimulatorStats
+from edge.printer.simulator.settings import SimulatorSettings, SimulatorStats
 from edge.printer.simulator.wire import INF, Corrupter, OutputWire, open_pty, remove_link, replace_link
 
 log = logging.getLogger("printedge.simulator")
@@ -28,8 +28,8 @@ class VirtualPrinter:
     def __init__(self, settings: SimulatorSettings) -> None:
         self.settings = settings
         self.stats = SimulatorStats()
-        self._log = ExecutedLog(settings.executed_log)
-        self.executed: list[ExecutedLine] = self._log.lines
+        self._log = ExecutedLog(settings.executed_log, settings.executed_memory)
+        self.executed: ExecutedLines = self._log.lines
         rng = random.Random(settings.seed)
         self._firmware = Firmware(settings, self.stats, self._log, rng, self._reply, self._now)
         self._out = OutputWire(settings.baud, settings.latency_ms / 1000.0, Corrupter(settings.fault_rate_out, rng))
@@ -91,6 +91,15 @@ class VirtualPrinter:
     def last_line_number(self) -> int:
         """The firmware's last accepted line number (last_N)."""
         return self._firmware.last_n
+
+    def finished_through(self) -> int:
+        """The highest line number N such that every numbered command up to N has completely finished now.
+
+        A move is finished when its last planner block has run; a command still running (waiting for
+        a planner slot, heating, dwelling) or still queued is not. -1 when none has run since power-on.
+        """
+        self._sync()
+        return self._firmware.finished_through(self._now())
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -242,15 +251,17 @@ class VirtualPrinter:
             self._timer = self._loop.call_at(when, self._on_timer)
             self._timer_at = when
 
-    def _reply(self, text: str, t: float) -> None:
-        """A reply line generated at simulated time t; it reaches the host after the wire's delay."""
+    def _reply(self, text: str, t: float) -> float:
+        """A reply line generated at simulated time t; returns when its last byte has left the UART."""
         if not self.connected:
-            return
+            return t
         data = (text + "\n").encode("latin-1", "replace")
         visible, data, corrupted = self._out.send(data, t)
         self.stats.bytes_out += len(data)
         self.stats.corrupted_out += corrupted
         self._replies.append((visible, data))
+        end = self._out.end
+        return end if end > t else t
 
     def _write_due(self, now: float) -> None:
         replies = self._replies

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from edge.config.schema import SimulatorConfig
@@ -30,7 +30,13 @@ class SimulatorSettings:
     idle_wait: bool = False  # quirk: send "wait" every second while idle
     resend_without_ok: bool = False  # quirk: "Resend: n" not followed by "ok"
     max_line_length: int = 96  # Marlin MAX_CMD_SIZE: at most max_line_length - 1 characters are kept
+    command_time_ms: float = 0.0  # every command holds the main loop this long (not scaled) before it completes
+    blocking_replies: bool = False  # no TX buffer (AVR TX_BUFFER_SIZE 0): writing a reply holds the main loop
+    stall_every_ms: float = 0.0  # a periodic stall (an LCD redraw) starts this often; 0 = never
+    stall_ms: float = 0.0  # how long each periodic stall holds the main loop
+    emergency_parser: bool = True  # Marlin EMERGENCY_PARSER: M108/M112/M410 act as their bytes arrive
     executed_log: Path | None = None
+    executed_memory: int | None = None  # executed lines kept in memory (the newest); None = all
 
     @classmethod
     def from_config(cls, cfg: SimulatorConfig) -> SimulatorSettings:
@@ -45,23 +51,37 @@ class SimulatorSettings:
             time_scale=cfg.time_scale,
             fault_rate_in=cfg.fault_rate,
             fault_rate_out=cfg.fault_rate,
+            command_time_ms=cfg.command_time_ms,
+            blocking_replies=cfg.blocking_replies,
+            stall_every_ms=cfg.stall_every_ms,
+            stall_ms=cfg.stall_ms,
+            emergency_parser=cfg.emergency_parser,
+            executed_memory=cfg.executed_memory_lines,
         )
 
 
-@dataclass(frozen=True, slots=True)
-class ExecutedLine:
-    """One command the firmware executed."""
+class ExecutedLine(NamedTuple):
+    """One command the firmware executed (a NamedTuple: one is built per command, far cheaper than a dataclass)."""
 
     number: int | None  # the N of the line, None for an unnumbered command (e.g. a stray tail)
     command: str  # the command text as executed (without N and *checksum)
     corrupted: bool  # held a damaged byte the checksum did not catch (or was unnumbered and damaged)
     time: float  # loop.time() when executed
+    fragment: bool = False  # the rest of a line whose beginning the RX drain after a line error threw away
+    unknown: bool = False  # answered with "echo:Unknown command" (not run)
+    before: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # logical X, Y, Z, E when it started
 
     def log_line(self) -> str:
-        """The line written to the executed log: `<N or -> <command>` plus a corruption mark."""
+        """The line written to the executed log: `<N or -> <command>` plus tab-separated `#marks`."""
         number = "-" if self.number is None else str(self.number)
-        mark = "\t#corrupted" if self.corrupted else ""
-        return f"{number} {self.command}{mark}\n"
+        marks = ""
+        if self.corrupted:
+            marks += "\t#corrupted"
+        if self.fragment:
+            marks += "\t#fragment"
+        if self.unknown:
+            marks += "\t#unknown"
+        return f"{number} {self.command}{marks}\n"
 
 
 @dataclass
@@ -79,7 +99,8 @@ class SimulatorStats:
     corrupted_in: int = 0  # host bytes corrupted by fault injection
     corrupted_out: int = 0  # reply bytes corrupted by fault injection
     oks_lost: int = 0  # oks not sent (lose_ok_rate or lose_next_ok)
-    emergency_stop_at: float | None = None  # loop.time() the first M112 line began to arrive
+    # With the emergency parser: loop.time() the first M112 line began to arrive; without it: when acted on.
+    emergency_stop_at: float | None = None
     max_queue_depth: int = 0  # deepest the command queue got
     max_planner_depth: int = 0  # deepest the planner got
     commands_executed: int = 0  # commands executed (numbered or not)
@@ -91,6 +112,8 @@ class SimulatorStats:
     busy_messages: int = 0  # "echo:busy:" keepalives sent
     kills: int = 0  # times the firmware halted (M112 or kill())
     resets: int = 0  # firmware restarts after the first start
+    stalls: int = 0  # times the main loop was held (command time, blocking replies, periodic stalls)
+    stall_time_s: float = 0.0  # total time the main loop was held
 
     def as_dict(self) -> dict[str, int | float | None]:
         """JSON-ready form."""

@@ -96,6 +96,7 @@ class InputWire:
     baud: int
     latency: float
     corrupter: Corrupter
+    parser: bool = True  # Marlin's emergency parser watches the bytes as they arrive
     emergencies: deque[Emergency] = field(default_factory=deque)
     _segments: deque[_Segment] = field(default_factory=deque)
     _last: float = -INF
@@ -110,7 +111,8 @@ class InputWire:
         start = max(now + self.latency, self._last) if bt > 0.0 else max(now, self._last)
         segment = _Segment(start, bt, data, hits)
         self._last = segment.arrival(len(data) - 1)
-        self._scan(segment)
+        if self.parser:
+            self._scan(segment)
         self._segments.append(segment)
         if self._eol == INF:
             self._eol = None
@@ -224,7 +226,7 @@ class OutputWire:
     baud: int
     latency: float
     corrupter: Corrupter
-    _end: float = -INF
+    end: float = -INF  # when the last byte handed to the wire has left the UART (-inf: unpaced or idle)
 
     def send(self, data: bytes, t: float) -> tuple[float, bytes, int]:
         """Visible time, the bytes as the host gets them, and how many were corrupted."""
@@ -232,12 +234,12 @@ class OutputWire:
         bt = byte_time(self.baud)
         if bt <= 0.0:
             return t, data, len(hits)
-        self._end = max(t, self._end) + len(data) * bt
-        return self._end + self.latency, data, len(hits)
+        self.end = max(t, self.end) + len(data) * bt
+        return self.end + self.latency, data, len(hits)
 
     def clear(self) -> None:
         """Nothing is on the wire any more."""
-        self._end = -INF
+        self.end = -INF
 
 
 def open_pty() -> tuple[int, int, str]:
