@@ -40,6 +40,7 @@ class SimulatorProcess:
         time_scale: float = 1.0,
         rx_buffer: int = 128,
         name: str = "printer",
+        extra: tuple[str, ...] = (),
     ) -> None:
         self.link = workdir / name
         self.stats_file = workdir / f"{name}.stats.json"
@@ -61,6 +62,7 @@ class SimulatorProcess:
         ]
         if advanced_ok:
             args.append("--advanced-ok")
+        args += extra
         self.proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 15
         while not self.link.exists():

@@ -9,12 +9,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import bench_link, bench_service
+from bench import bench_link, bench_properties, bench_service
 
 
 async def main() -> dict[str, object]:
     """All figures."""
-    return {"streaming": await bench_link.main(), "service": await bench_service.main()}
+    return {
+        "streaming": await bench_link.main(),
+        "service": await bench_service.main(),
+        "property_tests": bench_properties.main(),
+    }
 
 
 if __name__ == "__main__":

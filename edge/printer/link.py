@@ -50,6 +50,9 @@ from edge.printer.transport import ResetHook, SerialTransport
 log = logging.getLogger("printedge.printer.link")
 
 MAX_PENDING = 64
+# A producer waiting for room is woken only once the queue is down to this: it then queues many lines in one
+# go, instead of one task switch per line acknowledged.
+LOW_WATER = MAX_PENDING // 2
 # After an emergency stop, bytes may still be on their way; a reset waits this long so the M112 cannot halt
 # the freshly reset board again.
 ESTOP_SETTLE_S = 0.5
@@ -417,7 +420,7 @@ class PrinterLink:
                 if isinstance(ticket, asyncio.Future) and not ticket.done():
                     ticket.set_result(None)
             core.acked.clear()
-            if core.pending < MAX_PENDING:
+            if core.pending <= LOW_WATER:
                 self._space.set()
         if core.finished:
             tags = core.finished
