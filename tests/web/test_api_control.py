@@ -163,3 +163,49 @@ async def test_the_firmware_pause_button_pauses_the_job_through_the_control_surf
     await wait_for_job(ready_api, job_id, "paused")
     entries = await get_json(ready_api, "/api/v1/audit?action=pause")
     assert entries[0]["caller_kind"] == "system" and entries[0]["caller_name"] == "firmware"
+
+
+async def test_resuming_an_interrupted_job_asks_about_the_part_and_the_nozzle_not_the_bed(
+    appliance: Appliance, ready_api: aiohttp.ClientSession
+) -> None:
+    job_id = await printing_job(ready_api)
+    async with ready_api.post("/api/v1/printer/emergency-stop") as response:
+        assert response.status == 200
+    await wait_for_job(ready_api, job_id, "interrupted")
+    async with ready_api.post("/api/v1/printer/reset") as response:
+        assert response.status == 200
+    await wait_for_printer(ready_api, "ready")
+    async with ready_api.post(f"/api/v1/jobs/{job_id}/resume") as response:
+        body = await error_of(response)
+    assert response.status == 409 and body["error"] == "confirmation_required"
+    assert "part_attached" in body["message"] and "nozzle_clear" in body["message"]
+    async with ready_api.post(f"/api/v1/jobs/{job_id}/resume", json={"part_attached": True}) as response:
+        body = await error_of(response)
+    assert response.status == 409 and "missing: nozzle_clear" in body["message"]
+    status = await get_json(ready_api, "/api/v1/status")
+    assert status["jobs"]["bed_clear"] is False, "the part is on the bed"
+    confirm = {"part_attached": True, "nozzle_clear": True}
+    async with ready_api.post(f"/api/v1/jobs/{job_id}/resume", json=confirm) as response:
+        assert response.status == 200, await response.text()
+    await wait_for_job(ready_api, job_id, "printing", "completed")  # no bed-clear needed
+    assert "G28 X Y" in executed(appliance)
+
+
+async def test_queued_jobs_can_be_moved_and_removed(ready_api: aiohttp.ClientSession) -> None:
+    await printing_job(ready_api)
+    stored = await upload(ready_api, "later.gcode", slow_print(10))
+    ids = [(await start_job(ready_api, stored["id"]))["id"] for _ in range(3)]
+    async with ready_api.post(f"/api/v1/jobs/{ids[2]}/move", json={"position": 0}) as response:
+        assert response.status == 200
+        assert [job["id"] for job in await response.json()] == [ids[2], ids[0], ids[1]]
+    queue = await get_json(ready_api, "/api/v1/queue")
+    assert [job["id"] for job in queue["queued"]] == [ids[2], ids[0], ids[1]]
+    async with ready_api.delete(f"/api/v1/jobs/{ids[0]}") as response:
+        assert response.status == 200 and (await response.json())["state"] == "cancelled"
+    queue = await get_json(ready_api, "/api/v1/queue")
+    assert [job["id"] for job in queue["queued"]] == [ids[2], ids[1]]
+    async with ready_api.post(f"/api/v1/jobs/{ids[1]}/move", json={"position": -1}) as response:
+        body = await error_of(response)
+    assert response.status == 400 and "-1" in body["message"]
+    async with ready_api.delete(f"/api/v1/jobs/{ids[0]}") as response:
+        assert response.status == 409

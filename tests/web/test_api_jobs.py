@@ -83,6 +83,10 @@ async def test_small_print_runs_to_completed_with_its_history(ready_api: aiohttp
     kinds = [event["kind"] for event in done["events"]]
     assert kinds[0] == "queued" and "printing" in kinds and kinds[-1] == "completed"
     assert "recovery" in done
+    # The job keeps the printer link's figures for its own lines.
+    stats = done["stats"]
+    assert stats["lines_acked"] >= done["lines_total"] and stats["line_errors"] == 0
+    assert {"retransmissions", "fallbacks", "probes", "timeouts", "fragments", "fragment_reports"} <= set(stats)
     finished = await get_json(ready_api, "/api/v1/jobs?state=completed")
     assert [item["id"] for item in finished] == [job["id"]]
     # The part is still on the bed: the next job waits until someone confirms it is clear.
