@@ -1,4 +1,4 @@
-"""Exactly-once, in-order execution of a 200,000-line file over a link corrupting 1% of bytes each way."""
+"""Exactly-once, in-order execution of a 100,000-line file over a link corrupting 1% of bytes each way."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from edge.core.events import EventBus
 from edge.printer.link import PrinterLink
 from edge.printer.runner import JobRunner, MemoryObserver, RunResult
 
-LINES = 200_000
+LINES = 100_000  # about 50,000 line errors; 200,000 took 9.5 minutes of the 20 `make test` may take
 
 
 def big_file(path: Path) -> list[str]:
@@ -36,7 +36,7 @@ def read_log(path: Path) -> list[tuple[int | None, str, bool]]:
 
 
 @pytest.mark.slow
-async def test_200k_lines_with_1_percent_corruption_each_way_execute_exactly_once_in_order(tmp_path: Path) -> None:
+async def test_100k_lines_with_1_percent_corruption_each_way_execute_exactly_once_in_order(tmp_path: Path) -> None:
     expected = big_file(tmp_path / "big.gcode")
     link_path, log_path = tmp_path / "printer", tmp_path / "executed.log"
     sim = await asyncio.create_subprocess_exec(

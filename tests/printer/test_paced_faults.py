@@ -1,6 +1,6 @@
 """A windowed link on a paced, noisy wire: 250000 baud, 2 ms latency, 0.1% of bytes damaged each way.
 
-The 200,000-line test at 1% corruption spends almost all its time in ping-pong, so it cannot see what a
+The 100,000-line test at 1% corruption spends almost all its time in ping-pong, so it cannot see what a
 window risks. Here errors are rare enough for the window to open, and every line error with bytes in
 flight can leave the tail of a cut line to run outside the sequence.
 """
