@@ -15,7 +15,8 @@ from bench.common import SimulatorProcess, curves_file
 from edge.config.schema import AppConfig
 from edge.core.events import EventBus
 from edge.printer.link import PrinterLink
-from edge.printer.runner import JobRunner, MemoryObserver
+from edge.printer.outcome import MemoryObserver
+from edge.printer.runner import JobRunner
 
 Figures = dict[str, object]
 # An 8-bit board: replies block the loop (no TX buffer), each command takes a little, the LCD redraws.

@@ -25,7 +25,12 @@ def run(examples: int, seed: int) -> dict[str, object]:
         text=True,
         check=False,
     )
-    return {"seed": seed, "examples": examples, "passed": done.returncode == 0, "seconds": round(time.monotonic() - started, 1)}
+    return {
+        "seed": seed,
+        "examples": examples,
+        "passed": done.returncode == 0,
+        "seconds": round(time.monotonic() - started, 1),
+    }
 
 
 def main(examples: int = 5000, seeds: tuple[int, ...] = (1, 2, 3)) -> dict[str, object]:

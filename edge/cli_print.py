@@ -13,7 +13,8 @@ from edge.core.errors import PrintEdgeError
 from edge.core.events import EventBus, JobProgress
 from edge.gcode.analysis import analyse
 from edge.printer.link import PrinterLink
-from edge.printer.runner import JobRunner, MemoryObserver, RunResult
+from edge.printer.outcome import MemoryObserver, RunResult
+from edge.printer.runner import JobRunner
 
 
 def _bar(progress: JobProgress, started: float) -> str:

@@ -23,7 +23,7 @@ from edge.core.events import EventBus, HostAction
 from edge.core.tasks import TaskSupervisor
 from edge.jobs.manager import JobManager
 from edge.printer.link import EmergencyStopResult, PrinterLink
-from edge.printer.runner import RunPhase
+from edge.printer.outcome import RunPhase
 from edge.store.audit import AuditEntry, AuditLog, AuditResult
 from edge.store.records import Job, JobState
 

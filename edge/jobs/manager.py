@@ -14,7 +14,8 @@ from edge.core.tasks import TaskSupervisor
 from edge.gcode.analysis import analyse
 from edge.jobs.observer import JobObserver
 from edge.printer.link import LinkState, PrinterLink
-from edge.printer.runner import JobRunner, RunOutcome, RunPhase, RunResult
+from edge.printer.outcome import RunOutcome, RunPhase, RunResult
+from edge.printer.runner import JobRunner
 from edge.store.files import FileStore
 from edge.store.jobs import JobRepository
 from edge.store.journal import RecoveryJournal

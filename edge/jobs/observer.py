@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from edge.core.events import EventBus, JobStateChanged
-from edge.printer.runner import RunPhase
+from edge.printer.outcome import RunPhase
 from edge.store.jobs import JobRepository
 from edge.store.journal import RecoveryJournal
 from edge.store.records import JobState, RecoveryPoint

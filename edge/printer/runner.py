@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
 import logging
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from edge.config.schema import JobsConfig
 from edge.core.errors import CommandRejectedError, PrintEdgeError, PrinterError
@@ -20,79 +17,17 @@ from edge.gcode.machine import MachineState
 from edge.gcode.text import command_word, params, strip_comment
 from edge.printer.core_events import FragmentRan
 from edge.printer.link import PrinterLink
+from edge.printer.outcome import RunObserver, RunOutcome, RunPhase, RunResult
+from edge.printer.reader import read_lines
 from edge.printer.scripts import park_script, resume_script, unpark_script
 from edge.store.records import RecoveryPoint
 
 log = logging.getLogger("printedge.printer.runner")
 
-READ_CHUNK = 256 * 1024
 PROGRESS_INTERVAL_S = 0.25
 # A move this long on some axis certainly takes a planner block (more than one motor step on any printer).
 MIN_BLOCK_MM = 0.05
 MAX_FRAGMENTS_KEPT = 50
-
-
-class RunResult(enum.StrEnum):
-    """How a run ended; the job manager maps it to a job state."""
-
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
-    INTERRUPTED = "interrupted"
-    FAILED = "failed"
-
-
-class RunPhase(enum.StrEnum):
-    """What a running print is doing, for its job record."""
-
-    PRINTING = "printing"
-    PAUSED = "paused"
-
-
-@dataclass
-class RunOutcome:
-    """The end of a run: its result, a sentence for people, and the link's figures for this job."""
-
-    result: RunResult
-    detail: str
-    stats: dict[str, object] = field(default_factory=dict)
-
-
-class RunObserver(Protocol):
-    """Where the runner reports what happens to its job (the job manager, or memory for the CLI)."""
-
-    async def phase(self, phase: RunPhase, detail: str) -> None:
-        """The print started printing, paused or resumed."""
-
-    async def progress(self, lines_done: int, bytes_done: int, layer: int) -> None:
-        """How far the printer got (persisted now and then)."""
-
-    async def recovery(self, point: RecoveryPoint) -> None:
-        """A recovery point to persist durably."""
-
-    def journal(self, point: RecoveryPoint) -> None:
-        """The newest recovery point, for a cheap, frequent record that survives a crash."""
-
-
-class MemoryObserver:
-    """Keeps a run's record in memory, for printing without a database (`printedge print`, benchmarks)."""
-
-    def __init__(self) -> None:
-        self.phases: list[tuple[RunPhase, str]] = []
-        self.recovery_point: RecoveryPoint | None = None
-
-    async def phase(self, phase: RunPhase, detail: str) -> None:
-        """Remember the phase."""
-        self.phases.append((phase, detail))
-
-    async def progress(self, lines_done: int, bytes_done: int, layer: int) -> None:
-        """Progress lives in the runner; nothing to keep."""
-
-    async def recovery(self, point: RecoveryPoint) -> None:
-        """Remember the latest point."""
-        self.recovery_point = point
-
-    def journal(self, point: RecoveryPoint) -> None:
-        """Nothing to journal in memory."""
 
 
 @dataclass(slots=True)
@@ -112,29 +47,6 @@ class _Cancelled(Exception):
 
 class _Stopped(Exception):
     pass
-
-
-async def read_lines(path: Path, start_offset: int = 0) -> AsyncIterator[tuple[int, int, str]]:
-    """Yield (line index, byte offset after the line, text) reading in a thread, chunk by chunk."""
-    handle = await asyncio.to_thread(path.open, "rb")
-    try:
-        index, offset, tail = 0, 0, b""
-        while True:
-            chunk = await asyncio.to_thread(handle.read, READ_CHUNK)
-            if not chunk:
-                break
-            data = tail + chunk
-            start = 0
-            while (end := data.find(b"\n", start)) >= 0:
-                offset += end + 1 - start
-                yield index, offset, data[start:end].decode("utf-8", "replace")
-                index += 1
-                start = end + 1
-            tail = data[start:]
-        if tail:
-            yield index, offset + len(tail), tail.decode("utf-8", "replace")
-    finally:
-        await asyncio.to_thread(handle.close)
 
 
 class JobRunner:

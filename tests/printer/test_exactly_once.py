@@ -12,7 +12,8 @@ import pytest
 from edge.config.schema import JobsConfig, PrinterConfig
 from edge.core.events import EventBus
 from edge.printer.link import PrinterLink
-from edge.printer.runner import JobRunner, MemoryObserver, RunResult
+from edge.printer.outcome import MemoryObserver, RunResult
+from edge.printer.runner import JobRunner
 
 LINES = 100_000  # about 50,000 line errors; 200,000 took 9.5 minutes of the 20 `make test` may take
 

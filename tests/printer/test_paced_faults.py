@@ -18,7 +18,8 @@ import pytest
 from edge.config.schema import JobsConfig, PrinterConfig
 from edge.core.events import EventBus, FragmentDetected
 from edge.printer.link import PrinterLink
-from edge.printer.runner import JobRunner, MemoryObserver, RunResult
+from edge.printer.outcome import MemoryObserver, RunResult
+from edge.printer.runner import JobRunner
 
 LINES = 20_000
 RATE = 0.001

@@ -12,7 +12,8 @@ from edge.config.schema import JobsConfig
 from edge.core.events import EventBus
 from edge.gcode.text import command_word, params
 from edge.printer.link import PrinterLink
-from edge.printer.runner import JobRunner, MemoryObserver, RunResult
+from edge.printer.outcome import MemoryObserver, RunResult
+from edge.printer.runner import JobRunner
 from edge.printer.simulator.settings import ExecutedLine
 from tests.gcode_files import layered_file
 

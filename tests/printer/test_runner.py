@@ -12,7 +12,8 @@ from edge.config.schema import JobsConfig
 from edge.core.events import EventBus, JobProgress
 from edge.gcode.text import strip_comment
 from edge.printer.link import PrinterLink
-from edge.printer.runner import JobRunner, MemoryObserver, RunPhase, RunResult
+from edge.printer.outcome import MemoryObserver, RunPhase, RunResult
+from edge.printer.runner import JobRunner
 from tests.gcode_files import layered_file
 
 from .conftest import SimFactory

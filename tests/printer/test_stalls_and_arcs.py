@@ -12,7 +12,8 @@ import pytest
 from edge.config.schema import JobsConfig
 from edge.core.events import EventBus
 from edge.printer.link import PrinterLink
-from edge.printer.runner import JobRunner, MemoryObserver, RunResult
+from edge.printer.outcome import MemoryObserver, RunResult
+from edge.printer.runner import JobRunner
 
 from .conftest import SimFactory
 
