@@ -38,6 +38,11 @@ class JobObserver:
         """Persist a recovery point (fsynced by SQLite)."""
         await self._jobs.save_recovery(point)
 
+    @property
+    def journaling(self) -> bool:
+        """Whether there is a crash journal to write to."""
+        return self._journal is not None
+
     def journal(self, point: RecoveryPoint) -> None:
         """The newest point into the crash journal (a memory copy)."""
         if self._journal is not None:

@@ -8,21 +8,21 @@ from edge.core.errors import LinkError
 from edge.printer.protocol import Temperatures
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LinkFailed:
     """The link cannot go on (halted firmware, resend loop, no answer): every waiting command fails."""
 
     error: LinkError
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TemperaturesChanged:
     """A temperature report arrived."""
 
     temperatures: Temperatures
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class HostActionRequested:
     """`//action:<name>` from the firmware."""
 
@@ -30,7 +30,7 @@ class HostActionRequested:
     args: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FirmwareNotice:
     """A line worth telling a person about: an error the firmware survived, a warning."""
 
@@ -38,12 +38,12 @@ class FirmwareNotice:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FirmwareRestarted:
     """The firmware printed `start`: it was reset or lost power."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FragmentRan:
     """An unnumbered tail of a cut line reached the firmware (ADVANCED_OK answered it without N).
 

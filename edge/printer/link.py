@@ -233,8 +233,35 @@ class PrinterLink:
         core.queue(command, line_kind(command), blocks=blocks, ticket=future, tag=tag, priority=priority)
         self._idle.clear()
         core.pump(time.monotonic())
-        self._flush()
+        if core.out:
+            self._flush()
         return future
+
+    def offer(self, command: str, *, blocks: int = 0, tag: object | None = None) -> bool:
+        """Queue one safety-checked command without waiting; False when the queue is full (then await room()).
+
+        The runner's fast path: no coroutine and no future per line (a failure shows at its next offer, room()
+        or wait_idle()), and nothing is written while lines are in flight (their answers send more).
+        """
+        core = self.core
+        if core.pending >= MAX_PENDING:
+            return False
+        self._require_ready()
+        command = self.safety.check(command)
+        core.queue(command, line_kind(command), blocks=blocks, tag=tag)
+        self._idle.clear()
+        if not core.in_flight:
+            core.pump(time.monotonic())
+            if core.out:
+                self._flush()
+        return True
+
+    async def room(self) -> None:
+        """Wait until the queue has room again."""
+        while self.core.pending >= MAX_PENDING:
+            self._require_ready()
+            self._space.clear()
+            await self._space.wait()
 
     async def send(self, command: str) -> None:
         """Send one command and wait until it was acknowledged."""
@@ -420,8 +447,8 @@ class PrinterLink:
                 if isinstance(ticket, asyncio.Future) and not ticket.done():
                     ticket.set_result(None)
             core.acked.clear()
-            if core.pending <= LOW_WATER:
-                self._space.set()
+        if core.pending <= LOW_WATER:
+            self._space.set()
         if core.finished:
             tags = core.finished
             core.finished = []

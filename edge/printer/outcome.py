@@ -46,6 +46,10 @@ class RunObserver(Protocol):
     async def recovery(self, point: RecoveryPoint) -> None:
         """A recovery point to persist durably."""
 
+    @property
+    def journaling(self) -> bool:
+        """Whether journal() keeps anything (the runner builds no point otherwise)."""
+
     def journal(self, point: RecoveryPoint) -> None:
         """The newest recovery point, for a cheap, frequent record that survives a crash."""
 
@@ -67,6 +71,8 @@ class MemoryObserver:
     async def recovery(self, point: RecoveryPoint) -> None:
         """Remember the latest point."""
         self.recovery_point = point
+
+    journaling = False
 
     def journal(self, point: RecoveryPoint) -> None:
         """Nothing to journal in memory."""

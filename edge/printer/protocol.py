@@ -8,6 +8,7 @@ from dataclasses import dataclass
 _TEMP = re.compile(r"\b(T\d?|B|C)\s*:\s*(-?\d+(?:\.\d+)?)\s*(?:/\s*(-?\d+(?:\.\d+)?))?")
 _ADV = re.compile(r"\b([NPB])(\d+)")
 _ADV_UNNUMBERED = re.compile(r"ok P\d+ B\d+\s*$")
+_ADV_FULL = re.compile(r"ok N(\d+) P(\d+) B(\d+)\s*$")
 _BARE_NUMBER = re.compile(r"ok\s+(\d+)\s*$")
 _RESEND = re.compile(r"^(?:Resend|rs)\s*:?\s*N?(\d+)", re.IGNORECASE)
 _SKIP = re.compile(r"^skip\s+(\d+)\s*$")
@@ -15,7 +16,7 @@ _FW_FIELD = re.compile(r"([A-Z_]+):\s*(.*?)(?=\s+[A-Z_]+:|$)")
 _HALTS = ("halted", "kill() called", "emergency stop!", "killed")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Temperatures:
     """Actual and target temperatures; None where the firmware did not say."""
 
@@ -25,7 +26,7 @@ class Temperatures:
     bed_target: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Ok:
     """An acknowledgement; with ADVANCED_OK it names the line and the free buffer space."""
 
@@ -38,21 +39,21 @@ class Ok:
     info: dict[str, str] | None = None  # Klipper answers M115 inside the ok
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Resend:
     """The firmware asks for every line from `number` again."""
 
     number: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Skip:
     """Repetier: a line it already had (or one in flight after a resend request) was ignored; an ok follows."""
 
     number: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FirmwareError:
     """`Error:`, `!!`, `fatal:`; fatal when the firmware halted, `bang` for lines that began with `!!`."""
 
@@ -62,31 +63,31 @@ class FirmwareError:
     bang: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Busy:
     """`busy: processing` and friends: the firmware is alive and working."""
 
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Wait:
     """`wait`: an idle firmware asking for more."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Start:
     """`start`: the firmware (re)booted."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TemperatureLine:
     """An autoreported (M155), waiting (M109) or Repetier M105 temperature line."""
 
     temperatures: Temperatures
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Action:
     """`//action:<name> <args>`: a host action command."""
 
@@ -94,14 +95,14 @@ class Action:
     args: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FirmwareInfo:
     """The M115 `FIRMWARE_NAME:` line as fields."""
 
     fields: dict[str, str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Capability:
     """One M115 `Cap:NAME:0|1` line."""
 
@@ -109,7 +110,7 @@ class Capability:
     enabled: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Echo:
     """`echo:` or `// ` text; `unknown_command` when the firmware did not understand a line."""
 
@@ -117,7 +118,7 @@ class Echo:
     unknown_command: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Unrecognized:
     """A line that fits no known reply (possibly a corrupted one)."""
 
@@ -210,6 +211,9 @@ def parse_reply(raw: str) -> Reply:
 
 
 def _parse_ok(line: str) -> Ok:
+    full = _ADV_FULL.match(line)
+    if full is not None:  # the common case while streaming, without the general parse
+        return Ok(number=int(full.group(1)), planner_free=int(full.group(2)), queue_free=int(full.group(3)))
     rest = line[2:]
     if not rest:
         return Ok()

@@ -78,7 +78,6 @@ class JobRunner:
         self._stop = asyncio.Event()
         self._stop_reason = ""
         self._failure: BaseException | None = None
-        self._last_future: asyncio.Future[None] | None = None
         self._last_publish = 0.0
         self._last_save = 0.0
         self._save_task: asyncio.Task[None] | None = None
@@ -260,23 +259,16 @@ class JobRunner:
                 layer = int(values["L"])
             if self._pause.is_set() or self._failure is not None:
                 await self._gate()
-            travel = planned.apply_parsed(word, values)
+            blocks = planned.apply_parsed(word, values) >= MIN_BLOCK_MM
             tag = LineTag(index, end, layer, word, values)
-            self._last_future = await link.submit(command, blocks=travel >= MIN_BLOCK_MM, tag=tag)
+            if not link.offer(command, blocks=blocks, tag=tag):
+                await link.room()
+                link.offer(command, blocks=blocks, tag=tag)
 
     async def _finish_moves(self) -> None:
-        await self._last_acknowledged()
+        await self.link.wait_idle()
         # M400 waits for the planner to empty, so "completed" means the last move really ran.
         await self.link.send("M400")
-
-    async def _last_acknowledged(self) -> None:
-        """Wait for the last line sent; a line dropped from the queue (cancel, stop) was never sent."""
-        future = self._last_future
-        if future is None or future.cancelled():
-            return
-        await asyncio.wait({future})
-        if not future.cancelled():
-            future.result()
 
     def _layer_marker(self, text: str, layer: int) -> int:
         comment = text[text.find(";") :].strip()
@@ -306,7 +298,8 @@ class JobRunner:
                 self._save_recovery_soon()
         if not job_line:
             return
-        self._observer.journal(self.recovery_point())
+        if self._observer.journaling:
+            self._observer.journal(self.recovery_point())
         now = time.monotonic()
         if now - self._last_save >= self.config.recovery_interval_s:
             self._save_recovery_soon()
@@ -337,7 +330,6 @@ class JobRunner:
 
     async def _drain(self) -> None:
         """Wait until every line sent has finished, so the machine model is exactly where the printer is."""
-        await self._last_acknowledged()
         await self.link.wait_idle()
         await self.link.send("M400")
 
@@ -379,7 +371,7 @@ class JobRunner:
             self.link.break_wait()
             log.info("job %d: cancelled while %s; M108 sent to end the wait", self.job_id, waiting)
         with contextlib.suppress(PrinterError):
-            await self._last_acknowledged()
+            await self.link.wait_idle()
         await self._end_script("cancel")
         await self._flush_recovery()
         return RunOutcome(RunResult.CANCELLED, f"cancelled at line {self.last_index + 1}, layer {self.layer}")

@@ -107,7 +107,7 @@ class SerialTransport:
             raise PortNotFoundError(port, "no such device")
         try:
             # exclusive: a second program (or a second PrintEdge) cannot open the printer's port meanwhile.
-            instance = await asyncio.to_thread(serial.Serial, port, baud, timeout=0, write_timeout=0, exclusive=True)
+            instance = await asyncio.to_thread(_DirectSerial, port, baud, timeout=0, write_timeout=0, exclusive=True)
         except (serial.SerialException, OSError, ValueError) as exc:
             raise PortNotFoundError(port, _open_problem(exc)) from None
         loop = asyncio.get_running_loop()
@@ -172,6 +172,33 @@ class SerialTransport:
         self._serial = None
         if was_open:
             self._on_lost(exc)
+
+
+class _DirectSerial(serial.Serial):  # type: ignore[misc]
+    """pyserial opens, configures and locks the port; reads and writes are then plain non-blocking syscalls.
+
+    pyserial's own read() runs a select() and builds a timeout object per call: at one answer per line that was
+    a measurable share of the host's CPU on a slow board (a Pi Zero 2 is three to four times slower than a PC).
+    """
+
+    def read(self, size: int = 1) -> bytes:
+        try:
+            data = os.read(self.fd, size)
+        except BlockingIOError:
+            return b""
+        except OSError as exc:
+            raise serial.SerialException(f"read failed: {exc}") from exc
+        if not data:  # readable yet empty: the other end is gone (a pulled cable)
+            raise serial.SerialException("device reports readiness to read but returned no data")
+        return data
+
+    def write(self, data: bytes) -> int:
+        try:
+            return os.write(self.fd, data)
+        except BlockingIOError:
+            return 0
+        except OSError as exc:
+            raise serial.SerialException(f"write failed: {exc}") from exc
 
 
 def _pulse_dtr(instance: serial.Serial) -> None:

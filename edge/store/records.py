@@ -23,7 +23,7 @@ class JobState(enum.StrEnum):
         return self in (JobState.COMPLETED, JobState.CANCELLED, JobState.FAILED, JobState.INTERRUPTED)
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class RecoveryPoint:
     """Enough machine state to resume a job after a crash or power cut."""
 
