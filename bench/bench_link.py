@@ -74,16 +74,18 @@ async def run_on(
 
 
 async def utilization(work: Path) -> Figures:
-    """Link utilization with instant moves (the wire is the only limit): the default budget, over-commit, ping-pong."""
+    """Link utilization with instant moves (the wire is the only limit): the default budget, over-commit (adaptive and
+    always), ping-pong."""
     out: Figures = {}
     for baud in (115200, 250000):
         for mode, window, overcommit, lines in (
             ("window", "auto", "off", 4000),
             ("window_overcommit", "auto", "on", 4000),
+            ("window_adaptive", "auto", "adaptive", 4000),
             ("ping_pong", "1", "off", 1500),
         ):
             for advanced in (True, False):
-                if overcommit == "on" and not advanced:
+                if overcommit != "off" and not advanced:
                     continue  # over-commit needs ADVANCED_OK's planner counts
                 gcode = curves_file(work / f"u{lines}.gcode", lines)
                 key = f"{baud}_{mode}_{'advanced_ok' if advanced else 'plain_ok'}"
@@ -98,7 +100,7 @@ async def stalling_firmware(work: Path, lines: int = 3000) -> Figures:
     """An 8-bit board that stalls, at 250000 baud: what over-committing the RX buffer costs, and the default."""
     out: Figures = {}
     gcode = curves_file(work / "stall.gcode", lines)
-    for overcommit in ("off", "on"):
+    for overcommit in ("off", "adaptive", "on"):
         out[f"overcommit_{overcommit}"] = await run_on(
             work, f"s{overcommit}", gcode, lines + 3, baud=250000, time_scale=0.0, overcommit=overcommit,
             extra=STALLING,
