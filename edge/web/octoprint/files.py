@@ -9,11 +9,12 @@ import re
 import shutil
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from edge.core.errors import FileInUseError, NotFoundError, PrintEdgeError
 from edge.printer.link import LinkState
 from edge.services import Services
-from edge.store.files import StoredFile
+from edge.store.files import FileStore, StoredFile
 from edge.store.records import JobState
 from edge.web.context import caller, services
 from edge.web.errors import BadRequestError, FileTooLargeError
@@ -185,13 +186,20 @@ async def _receive(request: web.Request) -> tuple[StoredFile, dict[str, str]]:
         if stored is None:
             given = ", ".join(repr(name) for name in fields) or "none"
             raise BadRequestError(f'multipart body has no "{FILE_FIELD}" field (fields given: {given})')
+    except HttpProcessingError as exc:
+        await _discard(store, stored)
+        raise BadRequestError(f"malformed multipart body: {exc.message}") from None
     except BaseException:
-        if stored is not None:
-            # The file arrived but the request around it is bad: keep nothing.
-            with contextlib.suppress(PrintEdgeError):
-                await store.delete(stored.id)
+        await _discard(store, stored)
         raise
     return stored, fields
+
+
+async def _discard(store: FileStore, stored: StoredFile | None) -> None:
+    """The file arrived but the request around it is bad: keep nothing."""
+    if stored is not None:
+        with contextlib.suppress(PrintEdgeError):
+            await store.delete(stored.id)
 
 
 async def _field_text(part: BodyPartReader) -> str:
