@@ -81,12 +81,10 @@ CURL_BOUNDARY = "------------------------" + "Lq7VbF0sZk2YwN4xTq9HcR"
 def prusaslicer_body(
     filename: str, data: bytes, *, print_after: bool, folder: str = "", filename_param: bytes | None = None
 ) -> bytes:
-    """The multipart body PrusaSlicer's OctoPrint host sends (src/slic3r/Utils/OctoPrint.cpp, Http.cpp).
-
-    form_add("print", "true"|"false"), form_add("path", <parent folder>), form_add_file("file", ..., <name>)
-    with Content-Type application/octet-stream, as libcurl's curl_formadd lays them out. `filename_param`
-    replaces `filename="<name>"` (for names a client could send in other forms).
-    """
+    """The multipart body PrusaSlicer's OctoPrint host sends; `filename_param` replaces `filename="<name>"`."""
+    # src/slic3r/Utils/OctoPrint.cpp: form_add("print", "true"|"false"), form_add("path", <parent folder>),
+    # form_add_file("file", ..., <name>); Http.cpp gives the file part Content-Type application/octet-stream,
+    # and libcurl's curl_formadd lays the parts out in that order.
     name_param = filename_param or b'filename="' + filename.encode() + b'"'
     delimiter = f"--{CURL_BOUNDARY}\r\n".encode()
     parts = [
