@@ -28,6 +28,19 @@ class LimitsConfig:
 
 
 @dataclass(kw_only=True)
+class MachineConfig:
+    """What the printer is: its model and build volume, for clients that ask (the OctoPrint printer profile)."""
+
+    model: str = "Generic Marlin printer"
+    width_mm: float = bounded(250.0, 1, 10000)
+    depth_mm: float = bounded(210.0, 1, 10000)
+    height_mm: float = bounded(210.0, 1, 10000)
+    heated_bed: bool = True
+    extruders: int = bounded(1, 1, 16)
+    nozzle_diameter_mm: float = bounded(0.4, 0.05, 5)
+
+
+@dataclass(kw_only=True)
 class PrinterConfig:
     """How to reach the printer and how to stream to it."""
 
@@ -52,6 +65,7 @@ class PrinterConfig:
     handshake_timeout_s: float = bounded(10.0, 0.5, 120)
     reconnect_max_backoff_s: float = bounded(30.0, 0.5, 600)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
+    machine: MachineConfig = field(default_factory=MachineConfig)
 
 
 @dataclass(kw_only=True)

@@ -109,6 +109,21 @@ class JobRunner:
         self._stop.set()
         self._resume.set()
 
+    @property
+    def pausing(self) -> bool:
+        """A pause was asked for and the head is not parked yet."""
+        return self._pause.is_set() and self.phase is RunPhase.PRINTING
+
+    @property
+    def resuming(self) -> bool:
+        """A resume was asked for and the head is not back at the part yet."""
+        return self._resume.is_set() and self.phase is RunPhase.PAUSED and not self.cancelling
+
+    @property
+    def cancelling(self) -> bool:
+        """A cancel was asked for and the run has not ended yet."""
+        return self._cancel.is_set()
+
     async def manual(self, command: str) -> asyncio.Future[None]:
         """A command a person sends while the job runs (already allowed by policy): followed by the machine model."""
         values = params(command)

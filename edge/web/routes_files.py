@@ -88,7 +88,7 @@ async def _store_multipart(request: web.Request, store: FileStore) -> StoredFile
             name = part.filename or ""
             if not name:
                 raise BadRequestError(f'the "{FILE_FIELD}" field has no file name; send it as a file upload')
-            return await _store(store, name, _read_part(part), None)
+            return await store_upload(store, name, read_part(part), None)
         seen.append(repr(part.name) if isinstance(part, BodyPartReader) else "(nested multipart)")
         if isinstance(part, BodyPartReader):
             await part.release()
@@ -97,10 +97,11 @@ async def _store_multipart(request: web.Request, store: FileStore) -> StoredFile
 
 async def _store_raw(request: web.Request, store: FileStore) -> StoredFile:
     name = request.query["name"]
-    return await _store(store, name, request.content.iter_chunked(CHUNK_SIZE), request.content_length)
+    return await store_upload(store, name, request.content.iter_chunked(CHUNK_SIZE), request.content_length)
 
 
-async def _store(store: FileStore, name: str, source: AsyncIterator[bytes], size_hint: int | None) -> StoredFile:
+async def store_upload(store: FileStore, name: str, source: AsyncIterator[bytes], size_hint: int | None) -> StoredFile:
+    """Store one upload by name, telling "too large" (413) and "not a G-code name" (415) from other rejections."""
     try:
         sanitise_name(name)
     except FileRejectedError as exc:
@@ -116,7 +117,8 @@ async def _store(store: FileStore, name: str, source: AsyncIterator[bytes], size
         raise
 
 
-async def _read_part(part: BodyPartReader) -> AsyncIterator[bytes]:
+async def read_part(part: BodyPartReader) -> AsyncIterator[bytes]:
+    """A multipart part's content in chunks."""
     while chunk := await part.read_chunk(CHUNK_SIZE):
         yield chunk
 

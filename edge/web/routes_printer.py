@@ -23,7 +23,7 @@ async def get_printer(request: web.Request) -> web.Response:
 @routes.post("/api/v1/printer/command")
 async def post_command(request: web.Request) -> web.Response:
     """Send one or more commands and wait until the printer acknowledged each."""
-    commands = _commands(await json_body(request))
+    commands = parse_commands(await json_body(request))
     sent = await services(request).control.send_gcode(caller(request), commands)
     return web.json_response({"ok": True, "sent": sent})
 
@@ -43,7 +43,8 @@ async def post_reset(request: web.Request) -> web.Response:
     return web.json_response(await services(request).control.reset(caller(request)))
 
 
-def _commands(body: dict[str, object]) -> list[str]:
+def parse_commands(body: dict[str, object]) -> list[str]:
+    """The commands of a body with "command" (one) or "commands" (a list), checked for shape."""
     if "command" in body and "commands" in body:
         raise BadRequestError('give either "command" (one command) or "commands" (a list), not both')
     if "command" in body:

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from edge.core.component import Health
 from edge.services import Services
-from edge.web import routes_files, routes_jobs, routes_printer, routes_system
+from edge.web import octoprint, routes_files, routes_jobs, routes_printer, routes_system
 from edge.web.context import SERVICES
 from edge.web.errors import error_middleware
 from edge.web.ws import WebSocketHub
@@ -95,6 +95,7 @@ class WebServer:
         app[WEBSOCKETS] = self.hub
         for module in (routes_system, routes_printer, routes_files, routes_jobs):
             app.add_routes(module.routes)
+        octoprint.setup(app)
         app.router.add_get("/api/v1/ws", self.hub.handle)
         app.on_shutdown.append(_close_websockets)
         app.cleanup_ctx.append(_websocket_tasks)
