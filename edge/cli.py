@@ -44,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--config", type=Path, help="YAML file overriding config/default.yaml")
     run.set_defaults(handler=_cmd_run)
 
-    sim = sub.add_parser("simulate", help="run a virtual Marlin printer on a pseudo-terminal")
+    sim = sub.add_parser("simulate", help="run a virtual printer (Marlin, or --dialect) on a pseudo-terminal")
     sim.add_argument("--link", required=True, help="path of the symlink to create to the printer's port")
     sim.add_argument("--baud", type=int, default=250000, help="paced baud rate (0: unpaced)")
     sim.add_argument("--latency-ms", type=float, default=2.0, help="added latency each way")
@@ -65,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
         dest="emergency_parser",
         action="store_false",
         help="M108/M112/M410 act only when read from RX (Marlin without EMERGENCY_PARSER)",
+    )
+    sim.add_argument(
+        "--dialect",
+        choices=("marlin", "prusa", "reprapfirmware", "klipper", "repetier"),
+        default="marlin",
+        help="the firmware the virtual printer speaks",
     )
     sim.add_argument("--seed", type=int, default=None)
     sim.add_argument("--executed-log", type=Path, help="write every executed line to this file")
@@ -138,6 +144,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         stall_every_ms=args.stall_every_ms,
         stall_ms=args.stall_ms,
         emergency_parser=args.emergency_parser,
+        dialect=args.dialect,
         seed=args.seed,
         executed_log=args.executed_log,
         executed_memory=args.executed_memory,

@@ -85,6 +85,7 @@ class SimulatorConfig:
     stall_every_ms: float = bounded(0.0, 0, 3_600_000)
     stall_ms: float = bounded(0.0, 0, 60000)
     emergency_parser: bool = True
+    dialect: str = bounded("marlin", choices=("marlin", "prusa", "reprapfirmware", "klipper", "repetier"))
     executed_memory_lines: int = bounded(1000, 1, 10_000_000)
 
 

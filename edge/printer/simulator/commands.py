@@ -65,6 +65,8 @@ class Commands:
         self.line: int | None = None  # the number of the running command, given to its planner blocks
         self.unknown_handler: Handler = self.unknown
         self.tool_handler: Handler = self.tool
+        self.gate: Callable[[Commands, str], Handler | None] | None = None  # the dialect's veto (Klipper shut down)
+        fw.dialect.install(self)
         self.reset()
 
     def reset(self) -> None:
@@ -77,10 +79,15 @@ class Commands:
         self.fan = 0
         self.host.message = ""
         self.in_sequence = False  # a move came last, with no synchronising command since
+        self.homed: set[int] = set()  # axes (0 X, 1 Y, 2 Z) homed since power-on
 
     def handler_for(self, text: str) -> Handler:
         """The handler of a command's text (`unknown` when the firmware does not understand it)."""
         word = command_word(text) if text else ""
+        if self.gate is not None:
+            vetoed = self.gate(self, word)
+            if vetoed is not None:
+                return vetoed
         handler = self.handlers.get(word)
         if handler is not None:
             return handler
@@ -91,7 +98,7 @@ class Commands:
     def unknown(self, text: str) -> None:
         """Not a command this firmware has: say so, run nothing."""
         self.fw.stats.unknown_commands += 1
-        self.fw.emit(f'echo:Unknown command: "{text}"')
+        self.fw.emit_lines(self.fw.dialect.unknown_lines(text))
 
     def tool(self, text: str) -> None:
         """T<n>: a single-extruder printer only has T0."""
@@ -177,10 +184,38 @@ class Commands:
             if value is not None:
                 target = position[index] + value if relative[index] else value
                 delta[index] = target - position[index]
-                position[index] = target
         if not any(delta):
             return None
+        end = (position[0] + delta[0], position[1] + delta[1], position[2] + delta[2], position[3] + delta[3])
+        if self.refuses_unhomed(delta, end):
+            return None
+        self.position = list(end)
         return self.queue_block(self._duration(*delta))
+
+    def refuses_unhomed(self, delta: list[float], end: tuple[float, float, float, float]) -> bool:
+        """A firmware that requires homing answers a move of an unhomed X, Y or Z with an error instead."""
+        if all(delta[index] == 0.0 or index in self.homed for index in range(3)):
+            return False
+        lines = self.fw.dialect.unhomed_lines(end)
+        if lines is None:
+            return False
+        self.fw.emit_lines(lines)
+        return True
+
+    def follow(self, points: list[tuple[float, float, float]], de: float, feed: float | None) -> Wake | None:
+        """Straight moves through `points` (absolute X, Y, Z), E spread evenly: a firmware's own arc as G1s."""
+        if feed is not None and feed > 0.0:
+            self.feedrate = feed
+        durations: list[float] = []
+        for x, y, z in points:
+            start = self.position
+            end = (x, y, z, start[3] + de / len(points))
+            delta = [end[i] - start[i] for i in range(4)]
+            if self.refuses_unhomed(delta, end):
+                break
+            durations.append(self._duration(*delta))
+            self.position = list(end)
+        return self.queue_blocks(durations) if durations else None
 
     def g2(self, text: str) -> Wake | None:
         """Clockwise arc."""
@@ -200,7 +235,7 @@ class Commands:
         else:
             offset = (values.get("I", 0.0), values.get("J", 0.0))
         if offset == (0.0, 0.0):
-            self.fw.emit("Error:G2/G3 bad parameters")
+            self.fw.emit_lines(self.fw.dialect.error_lines("G2/G3 bad parameters"))
             return None
         points = arc_points(start, end, offset, clockwise)
         if not points:
@@ -235,6 +270,7 @@ class Commands:
         yield from self.sleep(HOMING_S * self.time_scale)
         for index in axes:
             self.position[index] = 0.0
+            self.homed.add(index)
 
     def g29(self, text: str) -> Wake:
         """G29: bed probing, a fixed time."""
@@ -346,16 +382,17 @@ class Commands:
         report = fw.t
         while True:
             if fw.t >= report:
-                fw.emit(fw.temperature_report())
+                line = fw.dialect.heating_line(fw, heater)
+                if line is not None:
+                    fw.emit(line)
                 report += 1.0
             if fw.cancel_wait or abs(heater.at(fw.t) - goal) <= TEMP_WINDOW:
                 return
             yield min(heater.time_within(goal, TEMP_WINDOW, fw.t), report)
 
     def m105(self, text: str) -> None:
-        """Report temperatures on the ok line itself (no ADVANCED_OK fields, as Marlin does)."""
-        self.fw.no_ok = True
-        self.fw.send_ok("ok" + self.fw.temperature_report())
+        """Report temperatures as the dialect does (Marlin: on the ok line itself, without ADVANCED_OK fields)."""
+        self.fw.dialect.m105(self.fw)
 
     def m155(self, text: str) -> None:
         """Temperature autoreport every S seconds (0 turns it off)."""

@@ -3,44 +3,22 @@
 from __future__ import annotations
 
 import random
-import re
 import uuid
 from collections import deque
 from collections.abc import Callable
 
-from edge.gcode.text import checksum
 from edge.printer.simulator.commands import BUSY_PROCESSING, Command, Commands, Handler, Wake
+from edge.printer.simulator.dialects import dialect_for
+from edge.printer.simulator.dialects.base import command_text
 from edge.printer.simulator.executed import ExecutedLog
 from edge.printer.simulator.heaters import Heater
-from edge.printer.simulator.host import FIRMWARE_VERSION
 from edge.printer.simulator.planner import Planner
 from edge.printer.simulator.rx import RxBuffer
 from edge.printer.simulator.settings import ExecutedLine, SimulatorSettings, SimulatorStats
 from edge.printer.simulator.stalls import Holds
 from edge.printer.simulator.wire import INF, Corrupter, InputWire
 
-ERR_LINE_NO = "Line Number is not Last Line Number+1"
-ERR_CHECKSUM = "checksum mismatch"
-ERR_NO_CHECKSUM = "No Checksum with line number"
-HALTED = "Error:Printer halted. "
-_NUMBER = re.compile(rb"\s*([-+]?\d+)")
-_LINE_NUMBER = re.compile(rb"[Nn][-+]?\d+ *")
-_CRITICAL = (b"108", b"112", b"410")  # acted on as read from RX when the firmware has no emergency parser
-
-
-def strtol(data: bytes, pos: int) -> int:
-    """C's strtol as Marlin uses it: the integer at `pos` after optional spaces, 0 when there is none."""
-    match = _NUMBER.match(data, pos)
-    return int(match.group(1)) if match else 0
-
-
-def command_text(line: bytes) -> str:
-    """What Marlin's parser executes: the line without its N<number> and without `*checksum`."""
-    match = _LINE_NUMBER.match(line)
-    start = match.end() if match else 0
-    star = line.find(b"*", start)
-    body = line[start:] if star < 0 else line[start:star]
-    return body.rstrip(b" ").decode("latin-1")
+__all__ = ["Firmware", "command_text"]
 
 
 class Firmware:
@@ -61,8 +39,10 @@ class Firmware:
         self.rng = rng
         self._emit = emit
         self.bufsize = max(1, settings.command_buffer)
+        self.dialect = dialect_for(settings)
         corrupter = Corrupter(settings.fault_rate_in, rng)
-        self.wire = InputWire(settings.baud, settings.latency_ms / 1000.0, corrupter, parser=settings.emergency_parser)
+        parser = self.dialect.scans_input()
+        self.wire = InputWire(settings.baud, settings.latency_ms / 1000.0, corrupter, parser=parser)
         self.rx = RxBuffer(settings.rx_buffer, stats)
         self.holds = Holds(settings, stats)
         self.command_s = self.holds.command_s
@@ -96,8 +76,10 @@ class Firmware:
         self.last_n = 0
         self.autoreport = 0.0
         self.autoreport_next = INF
-        self.idle_next = t + 1.0 if self.settings.idle_wait else INF
+        self.idle_wait = self.settings.idle_wait or self.dialect.idle_wait
+        self.idle_next = t + 1.0 if self.idle_wait else INF
         self.highest = -1  # the highest line number executed since power-on
+        self.dialect.reset()
 
     # -- the event loop ---------------------------------------------------------------------------
 
@@ -118,6 +100,10 @@ class Firmware:
                     when, action = self.wake, self._resume
                 if self.busy_next < when:
                     when, action = self.busy_next, self._on_busy
+                if self._reads_now():
+                    read = self.t if self.rx.backlog else wire.next_eol()
+                    if read < when:
+                        when, action = max(read, self.t), self._read_busy
             elif self.queue or self.rx.backlog:
                 if self.t < when:
                     when, action = self.t, self._service
@@ -156,8 +142,17 @@ class Firmware:
             return
         data, hits = wire.take(t)
         if data:
-            reading = self.current is None and not self.queue and self.holds.until <= self.t
+            idle = self.current is None and not self.queue
+            reading = (idle or self._reads_now()) and self.holds.until <= self.t
             self.rx.put(data, hits, reading)
+
+    def _reads_now(self) -> bool:
+        """Whether the firmware moves lines from RX into its queue while a command runs (Repetier)."""
+        return self.dialect.reads_while_busy and len(self.queue) < self.bufsize and not self.killed
+
+    def _read_busy(self) -> None:
+        if self.holds.until <= self.t:
+            self._read_lines()
 
     def _service(self) -> None:
         """Marlin's loop between commands: read lines into the queue, then run the next command."""
@@ -198,7 +193,8 @@ class Firmware:
             self._finish()
             return
         self.current = work
-        self.busy_next = self.t + self.busy_interval if self.busy_interval > 0.0 else INF
+        keepalive = self.busy_interval > 0.0 and self.dialect.busy_keepalive
+        self.busy_next = self.t + self.busy_interval if keepalive else INF
         self._step()
 
     def _delayed(self, command: Command, handler: Handler, busy: float) -> Wake:
@@ -232,9 +228,19 @@ class Firmware:
         """The command is done: ok (Marlin counts it in B until after the ok), then off the queue."""
         if self.killed or not self.queue:
             return
-        if not self.no_ok:
+        if not self.no_ok and not self.dialect.ok_on_receipt:
             self.send_ok(self.ok_text(self.queue[0].number))
         self.queue.popleft()
+
+    def abort_current(self, lines: list[str]) -> None:
+        """End the running command at once with these lines and its ok (Klipper's shutdown inside a wait)."""
+        if self.current is None:
+            return
+        self.current.close()
+        self.current = None
+        self.wake = self.busy_next = INF
+        self.emit_lines(lines)
+        self._finish()
 
     def _on_busy(self) -> None:
         self.emit(self.busy_text)
@@ -261,14 +267,16 @@ class Firmware:
 
     def _on_emergency(self) -> None:
         event = self.wire.emergencies.popleft()
+        if not self.dialect.emergency_acts(self, event):
+            return
         if event.kind == b"112" and self.stats.emergency_stop_at is None:
             self.stats.emergency_stop_at = event.first
-        self._critical(event.kind)
+        self.critical(event.kind)
 
-    def _critical(self, kind: bytes) -> None:
+    def critical(self, kind: bytes) -> None:
         """M112 halts, M410 drops the planned moves, M108 ends a wait for heating or the user."""
         if kind == b"112":
-            self.kill()
+            self.dialect.emergency_stop(self)
             return
         if kind == b"410":
             self.planner.clear(self.t)
@@ -312,36 +320,18 @@ class Firmware:
         if self.errors_without_resend:
             self.errors_without_resend -= 1
             stats.line_errors += 1
-            self.emit(f"Error:{ERR_CHECKSUM}, Last Line: {self.last_n}")
+            self.emit(f"Error:checksum mismatch, Last Line: {self.last_n}")
             return True
-        number = None
-        if line[:1] == b"N":
-            m110 = b"M110" in line
-            second = line.find(b"N", 4) if m110 else -1
-            gcode_n = strtol(line, (second if second >= 0 else 0) + 1)
-            if gcode_n != self.last_n + 1 and not m110:
-                return self._line_error(ERR_LINE_NO)
-            star = line.rfind(b"*")
-            if star < 0:
-                return self._line_error(ERR_NO_CHECKSUM)
-            if strtol(line, star + 1) != checksum(line[:star]):
-                return self._line_error(ERR_CHECKSUM)
-            self.last_n = gcode_n
-            number = strtol(line, 1)
-        elif line[:1] == b"M" and line[1:4] in _CRITICAL and not settings.emergency_parser:
-            # Marlin's "process critical commands early": only an unnumbered line, as it is read.
-            if line[1:4] == b"112" and stats.emergency_stop_at is None:
-                stats.emergency_stop_at = self.t
-            self._critical(line[1:4])
-            if self.killed:
-                return False
-        self.queue.append(Command(number, command_text(line), damaged, fragment))
-        stats.max_queue_depth = max(stats.max_queue_depth, len(self.queue))
-        if settings.idle_wait:
-            self.idle_next = self.t + 1.0
-        return True
+        return self.dialect.accept(self, line, damaged, fragment)
 
-    def _line_error(self, message: str) -> bool:
+    def enqueue(self, number: int | None, line: bytes, damaged: bool, fragment: bool) -> None:
+        """A line that passed the dialect's checks joins the command queue."""
+        self.queue.append(Command(number, command_text(line), damaged, fragment))
+        self.stats.max_queue_depth = max(self.stats.max_queue_depth, len(self.queue))
+        if self.idle_wait:
+            self.idle_next = self.t + 1.0
+
+    def line_error(self, message: str) -> bool:
         """Error, drain RX, `Resend: last+1`, plain ok (Marlin's gcode_line_error)."""
         self.stats.line_errors += 1
         self.emit(f"Error:{message}, Last Line: {self.last_n}")
@@ -366,6 +356,11 @@ class Firmware:
         if self.blocking and sent > self.t and not self.killed:
             self.holds.hold(self.t, sent)
 
+    def emit_lines(self, lines: list[str]) -> None:
+        """Send several reply lines."""
+        for line in lines:
+            self.emit(line)
+
     def send_ok(self, text: str) -> None:
         """Send an ok, unless fault injection loses it."""
         if self.lose_oks > 0:
@@ -379,16 +374,12 @@ class Firmware:
         self.emit(text)
 
     def ok_text(self, number: int | None) -> str:
-        """`ok`, or with ADVANCED_OK `ok N<n> P<planner free> B<queue free>`."""
-        if not self.settings.advanced_ok:
-            return "ok"
-        line = "" if number is None else f" N{number}"
-        return f"ok{line} P{self.planner.free(self.t)} B{self.bufsize - len(self.queue)}"
+        """The dialect's ok for a finished command (Marlin: `ok`, or `ok N<n> P<p> B<b>` with ADVANCED_OK)."""
+        return self.dialect.ok_text(self, number)
 
     def temperature_report(self) -> str:
-        """` T:<hotend> /<target> B:<bed> /<target> @:0 B@:0` at the current simulated time."""
-        hotend, bed = self.hotend, self.bed
-        return f" T:{hotend.at(self.t):.2f} /{hotend.target:.2f} B:{bed.at(self.t):.2f} /{bed.target:.2f} @:0 B@:0"
+        """The dialect's temperature report at the current simulated time (Marlin: ` T:.. /.. B:.. /.. @:0 B@:0`)."""
+        return self.dialect.temperatures(self)
 
     def set_autoreport(self, seconds: float) -> None:
         """M155: temperature lines every `seconds` of real time (0: off)."""
@@ -422,15 +413,7 @@ class Firmware:
         self.commands.reset()
         if not first:
             self.stats.resets += 1
-        for line in (
-            "start",
-            f"echo:Marlin {FIRMWARE_VERSION}",
-            "echo: Last Updated: 2023-07-13 | Author: (PrintEdge virtual printer)",
-            "echo:Compiled: Jul 13 2023",
-            f"echo: Free Memory: 2048  PlannerBufferBytes: {self.planner.capacity * 76}",
-            "echo:Hardcoded Default Settings Loaded",
-        ):
-            self.emit(line)
+        self.emit_lines(self.dialect.banner(self))
 
     def kill(self, reason: str = "kill() called!") -> None:
         """Halt: heaters and motion off, everything the host sends is ignored until a reset."""
@@ -450,4 +433,4 @@ class Firmware:
         self.hotend.reset(self.t)
         self.bed.reset(self.t)
         self.commands.in_sequence = False
-        self.emit(HALTED + reason)
+        self.emit_lines(self.dialect.halted_lines(reason))

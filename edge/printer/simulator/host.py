@@ -12,16 +12,7 @@ if TYPE_CHECKING:
 
     from edge.printer.simulator.firmware import Firmware
 
-FIRMWARE_VERSION = "2.1.2.1"
 HEAD = re.compile(r"\s*[A-Za-z]\s*[-+]?[\d.]*")
-_CAPABILITIES = (
-    "SERIAL_XON_XOFF:0", "BINARY_FILE_TRANSFER:0", "EEPROM:0", "VOLUMETRIC:0", "AUTOREPORT_POS:0",
-    "AUTOREPORT_TEMP:{autoreport}", "PROGRESS:0", "PRINT_JOB:1", "AUTOLEVEL:0", "RUNOUT:0", "Z_PROBE:0",
-    "LEVELING_DATA:0", "BUILD_PERCENT:0", "SOFTWARE_POWER:0", "TOGGLE_LIGHTS:0", "CASE_LIGHT_BRIGHTNESS:0",
-    "EMERGENCY_PARSER:{emergency_parser}", "HOST_ACTION_COMMANDS:1", "PROMPT_SUPPORT:0", "SDCARD:0",
-    "AUTOREPORT_SD_STATUS:0", "LONG_FILENAME:0", "THERMAL_PROTECTION:1", "MOTION_MODES:0", "ARCS:1",
-    "BABYSTEPPING:0", "CHAMBER_TEMPERATURE:0", "MEATPACK:0",
-)  # fmt: skip
 # Accepted with a plain ok and no effect on the simulation.
 _NO_OPS = (
     "G21", "M17", "M31", "M73", "M75", "M76", "M77", "M80", "M92", "M108", "M201", "M203", "M204", "M205",
@@ -58,9 +49,7 @@ class HostCommands:
 
     def m112(self, text: str) -> None:
         """Emergency stop run from the queue (a numbered M112 when the firmware has no emergency parser)."""
-        if self.fw.stats.emergency_stop_at is None:
-            self.fw.stats.emergency_stop_at = self.fw.t
-        self.fw.kill()
+        self.fw.dialect.m112(self.fw)
 
     def m113(self, text: str) -> None:
         """Host keepalive interval."""
@@ -71,17 +60,8 @@ class HostCommands:
             self.fw.busy_interval = min(max(value, 0.0), 60.0)
 
     def m115(self, text: str) -> None:
-        """Firmware name and capabilities."""
-        fw = self.fw
-        fw.emit(
-            f"FIRMWARE_NAME:Marlin {FIRMWARE_VERSION} (PrintEdge virtual printer) "
-            "SOURCE_CODE_URL:github.com/MarlinFirmware/Marlin PROTOCOL_VERSION:1.0 "
-            f"MACHINE_TYPE:PrintEdge Virtual EXTRUDER_COUNT:1 UUID:{fw.uuid}"
-        )
-        autoreport = int(fw.settings.autoreport_temp)
-        parser = int(fw.settings.emergency_parser)
-        for capability in _CAPABILITIES:
-            fw.emit("Cap:" + capability.format(autoreport=autoreport, emergency_parser=parser))
+        """Firmware name and capabilities, as the dialect prints them."""
+        self.fw.emit_lines(self.fw.dialect.firmware_lines(self.fw))
 
     def m117(self, text: str) -> None:
         """Set the display message."""

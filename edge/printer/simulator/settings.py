@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from edge.printer.simulator.dialects import check_dialect
+
 if TYPE_CHECKING:
     from edge.config.schema import SimulatorConfig
 
@@ -35,8 +37,14 @@ class SimulatorSettings:
     stall_every_ms: float = 0.0  # a periodic stall (an LCD redraw) starts this often; 0 = never
     stall_ms: float = 0.0  # how long each periodic stall holds the main loop
     emergency_parser: bool = True  # Marlin EMERGENCY_PARSER: M108/M112/M410 act as their bytes arrive
+    dialect: str = "marlin"  # the firmware spoken: marlin, prusa, reprapfirmware, klipper, repetier
+    gcode_arcs: bool = False  # Klipper: a [gcode_arcs] section is configured (G2/G3 exist)
     executed_log: Path | None = None
     executed_memory: int | None = None  # executed lines kept in memory (the newest); None = all
+
+    def __post_init__(self) -> None:
+        """An unknown dialect is a ConfigError naming the value."""
+        check_dialect(self.dialect)
 
     @classmethod
     def from_config(cls, cfg: SimulatorConfig) -> SimulatorSettings:
@@ -56,6 +64,7 @@ class SimulatorSettings:
             stall_every_ms=cfg.stall_every_ms,
             stall_ms=cfg.stall_ms,
             emergency_parser=cfg.emergency_parser,
+            dialect=cfg.dialect,
             executed_memory=cfg.executed_memory_lines,
         )
 

@@ -64,6 +64,7 @@ class Emergency:
     at: float  # arrival of the line's EOL, when Marlin acts
     first: float  # arrival of the line's first byte
     kind: bytes
+    line: bytes = b""  # the line as scanned (a dialect may be stricter about what follows the code)
 
 
 @dataclass(slots=True)
@@ -212,7 +213,7 @@ class InputWire:
             if any(hint in line for hint in _EMERGENCY_HINTS):
                 found = _EMERGENCY.match(line)
                 if found is not None:
-                    self.emergencies.append(Emergency(segment.arrival(end - shift), first, found.group(1)))
+                    self.emergencies.append(Emergency(segment.arrival(end - shift), first, found.group(1), line))
             start = end + 1
             first = segment.arrival(start - shift)
         self._head = joined[start : start + _LINE_HEAD]
