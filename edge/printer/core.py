@@ -27,7 +27,7 @@ from edge.printer.core_events import (
     TemperaturesChanged,
 )
 from edge.printer.core_settings import CoreSettings
-from edge.printer.execution import ExecutionTracker
+from edge.printer.execution import ExecutionTracker, RunReports
 from edge.printer.flow import FlowControl, FlowMode
 from edge.printer.history import Line, LineHistory
 from edge.printer.profile import FirmwareProfile
@@ -43,6 +43,7 @@ RESEND_WINDOW = 1000
 RESEND_WARN_RATIO = 0.05
 # Quick probes sent without hearing anything back before waiting for the full timeout.
 QUICK_PROBES = 3
+HEATING_WAITS = frozenset({"M109", "M190", "M191", "M116"})  # they print temperature reports while they run
 
 
 @dataclass(slots=True)
@@ -80,6 +81,7 @@ class LinkCore:
         self.stats = LinkStats()
         self.temperatures = p.Temperatures()
         self.tracker = ExecutionTracker(settings.planner_blocks)
+        self.reports = RunReports()
         self.sending = False
         self.out: list[bytes] = []
         self.acked: list[object] = []
@@ -133,6 +135,11 @@ class LinkCore:
         return not self._pending and self._acked >= self._lines.next_number - 1
 
     @property
+    def acked_number(self) -> int:
+        """The last line number acknowledged."""
+        return self._acked
+
+    @property
     def finished_number(self) -> int:
         """The last line number the printer has certainly finished."""
         return self._finished_emitted
@@ -173,6 +180,7 @@ class LinkCore:
         self._planner_capacity = 0
         self._learning = None
         self.tracker.reset(-1)
+        self.reports.clear()
         self.sending = True
         return tickets
 
@@ -293,6 +301,8 @@ class LinkCore:
             self._on_error(reply)
         elif isinstance(reply, p.TemperatureLine):
             self._update_temperatures(reply.temperatures)
+            if self.profile.quirks.ok_on_receipt:
+                self._on_run_report()
         elif isinstance(reply, p.Busy):
             self._on_busy(now)
         elif isinstance(reply, p.Skip):
@@ -471,6 +481,10 @@ class LinkCore:
         if self._resend_counts:
             self._resend_counts.clear()
         self.flow.note_clean(n - old)
+        if self.profile.quirks.ok_on_receipt:
+            for number in range(old + 1, n + 1):
+                if command_word(lines[number].command) == "M105":
+                    self.reports.received(number)
         if processed:
             self._processed_upto(n, planner_free)
         self._evict()
@@ -499,6 +513,21 @@ class LinkCore:
         elif quirks.planner_depth is not None:
             occupied = quirks.planner_depth
         self._emit_finished(tracker.settle(occupied))
+
+    def _on_run_report(self) -> None:
+        """A report printed when an M105 ran (firmware that acknowledges on receipt): it and all before it finished."""
+        number = self.reports.reported(self._heating_before)
+        if number is not None:
+            self._emit_finished(self.tracker.finished_through(number))
+
+    def _heating_before(self, number: int) -> bool:
+        """Whether a heating wait, which prints reports while it runs, may still run before line `number`."""
+        lines = self._lines
+        for k in range(self._finished_emitted + 1, number):
+            line = lines.get(k)
+            if line is not None and command_word(line.command) in HEATING_WAITS:
+                return True
+        return False
 
     def _emit_finished(self, frontier: int) -> None:
         if frontier <= self._finished_emitted:

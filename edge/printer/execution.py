@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 
 
 class ExecutionTracker:
@@ -48,3 +49,40 @@ class ExecutionTracker:
                 lines.popleft()
             self.finished = max(self.finished, lines[0] - 1)
         return self.finished
+
+    def finished_through(self, number: int) -> int:
+        """A reply showed that line `number` ran: it and everything before it have finished; returns the frontier."""
+        if number >= self.processed:
+            self.reset(number)
+            return self.finished
+        self.finished = max(self.finished, number)
+        lines = self._block_lines
+        while lines and lines[0] <= number:
+            lines.popleft()
+        return self.finished
+
+
+class RunReports:
+    """On firmware that acknowledges a line when it arrives (Repetier), M105's report is printed when it runs.
+
+    Commands run in order, so the oldest M105 received and not yet reported is the one a report answers: it ran,
+    and so did everything before it. A heating wait prints reports of its own while it runs; while one may be
+    running ahead of an M105, a report proves nothing. A lost report only makes later ones prove less.
+    """
+
+    def __init__(self) -> None:
+        self._received: deque[int] = deque()
+
+    def received(self, number: int) -> None:
+        """Line `number`, an M105, was acknowledged (received)."""
+        self._received.append(number)
+
+    def reported(self, heating_before: Callable[[int], bool]) -> int | None:
+        """A temperature report arrived: the line it shows ran, or None."""
+        if not self._received or heating_before(self._received[0]):
+            return None
+        return self._received.popleft()
+
+    def clear(self) -> None:
+        """A new connection: nothing outstanding."""
+        self._received.clear()

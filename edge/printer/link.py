@@ -59,6 +59,8 @@ ESTOP_SETTLE_S = 0.5
 # The deliberate checksum error at connect: how long to wait for the firmware's Error/Resend, then its ok.
 LEARN_TIMEOUT_S = 1.0
 LEARN_OK_WAIT_S = 0.1
+# Firmware that acknowledges on receipt: how long to wait for the report that proves the moves ran before asking again.
+PROOF_REPOLL_S = 5.0
 
 FinishedListener = Callable[[list[object]], None]
 FragmentListener = Callable[[FragmentRan], None]
@@ -266,6 +268,20 @@ class PrinterLink:
     async def send(self, command: str) -> None:
         """Send one command and wait until it was acknowledged."""
         await (await self.submit(command, priority=True))
+
+    async def finish_moves(self) -> None:
+        """M400; afterwards every line sent has finished, also on firmware that acknowledges lines on receipt."""
+        await self.send("M400")
+        if not self.profile.quirks.ok_on_receipt:
+            return
+        # That ok only says M400 arrived; the report of an M105 behind it is printed once M400 has run.
+        target = self.core.acked_number
+        while self.core.finished_number < target:
+            await self.send("M105")
+            deadline = time.monotonic() + PROOF_REPOLL_S  # a report lost on the wire: ask again
+            while self.core.finished_number < target and time.monotonic() < deadline:
+                self._require_ready()
+                await asyncio.sleep(0.05)
 
     async def wait_idle(self) -> None:
         """Wait until nothing is queued or in flight."""

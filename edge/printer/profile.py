@@ -38,12 +38,17 @@ QUIRKS: dict[Dialect, Quirks] = {
     Dialect.MARLIN: Quirks(ok_after_resend=None, keepalive_s=2.0, queries_keepalive=True),
     Dialect.PRUSA: Quirks(keepalive_s=2.0, queries_keepalive=True),
     Dialect.REPRAPFIRMWARE: Quirks(requests_resends=False, ok_after_resend=False, planner_depth=64),
+    # Klipper's GCodeIO._process_data() acts on an unnumbered M112 as soon as it reads it.
     Dialect.KLIPPER: Quirks(
-        checks_lines=False, requests_resends=False, ok_after_resend=False, bang_is_fatal=False, planner_depth=4096
+        checks_lines=False,
+        requests_resends=False,
+        ok_after_resend=False,
+        bang_is_fatal=False,
+        planner_depth=4096,
+        emergency_parser=True,
     ),
-    Dialect.REPETIER: Quirks(
-        ok_on_receipt=True, ok_numbers_bare=True, keepalive_s=2.0, planner_depth=32, ack_ahead_lines=16
-    ),
+    # Repetier's default GCODE_BUFFER_SIZE is 2; 16 lines acknowledged ahead leaves room for boards built larger.
+    Dialect.REPETIER: Quirks(ok_on_receipt=True, ok_numbers_bare=True, planner_depth=32, ack_ahead_lines=16),
     Dialect.UNKNOWN: Quirks(ok_after_resend=None),
 }
 
@@ -104,7 +109,7 @@ class FirmwareProfile:
     @property
     def arcs(self) -> bool:
         """Whether the firmware executes G2/G3."""
-        return self.capabilities.get("ARCS", self.dialect in (Dialect.PRUSA, Dialect.REPETIER))
+        return self.capabilities.get("ARCS", self.dialect in (Dialect.PRUSA, Dialect.REPETIER, Dialect.REPRAPFIRMWARE))
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""

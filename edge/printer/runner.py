@@ -283,7 +283,7 @@ class JobRunner:
     async def _finish_moves(self) -> None:
         await self.link.wait_idle()
         # M400 waits for the planner to empty, so "completed" means the last move really ran.
-        await self.link.send("M400")
+        await self.link.finish_moves()
 
     def _layer_marker(self, text: str, layer: int) -> int:
         comment = text[text.find(";") :].strip()
@@ -346,7 +346,7 @@ class JobRunner:
     async def _drain(self) -> None:
         """Wait until every line sent has finished, so the machine model is exactly where the printer is."""
         await self.link.wait_idle()
-        await self.link.send("M400")
+        await self.link.finish_moves()
 
     async def _park(self) -> None:
         await self._drain()
