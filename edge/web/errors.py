@@ -7,6 +7,23 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from edge.auth.errors import (
+    AlreadyClaimedError,
+    ApiKeyNameTakenError,
+    ApiKeyNotFoundError,
+    AuthenticationRequiredError,
+    CredentialError,
+    CsrfTokenError,
+    InvalidNameError,
+    NotClaimedError,
+    PairingClosedError,
+    PairingRequestNotFoundError,
+    PermissionDeniedError,
+    RetryLaterError,
+    SetupCodeInvalidError,
+    UnknownPairingTokenError,
+    WeakPasswordError,
+)
 from edge.core.errors import (
     CommandRejectedError,
     CommandTimeoutError,
@@ -69,6 +86,21 @@ STATUS_BY_ERROR: dict[type[PrintEdgeError], int] = {
     QueuePositionError: 400,
     CommandTimeoutError: 504,
     DiskFullError: 507,
+    AuthenticationRequiredError: 401,
+    CredentialError: 401,
+    SetupCodeInvalidError: 403,
+    CsrfTokenError: 403,
+    PermissionDeniedError: 403,
+    UnknownPairingTokenError: 404,
+    PairingClosedError: 404,
+    PairingRequestNotFoundError: 404,
+    ApiKeyNotFoundError: 404,
+    AlreadyClaimedError: 409,
+    NotClaimedError: 409,
+    ApiKeyNameTakenError: 409,
+    WeakPasswordError: 400,
+    InvalidNameError: 400,
+    RetryLaterError: 429,
 }
 
 _HTTP_CODES = {
@@ -105,7 +137,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             log.error("%s %s failed: %s", request.method, request.path, exc.message)
         else:
             log.info("%s %s -> %d %s: %s", request.method, request.path, status, exc.code, exc.message)
-        return error_response(status, exc.code, exc.message)
+        response = error_response(status, exc.code, exc.message)
+        if isinstance(exc, RetryLaterError):
+            response.headers["Retry-After"] = str(exc.retry_after_s)
+        return response
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
