@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from edge import __version__
+from edge.cli_auth import add_auth_commands
 from edge.config.loader import load_config, to_dict
 from edge.core.errors import PrintEdgeError
 
@@ -93,6 +94,9 @@ def _parser() -> argparse.ArgumentParser:
     st = sub.add_parser("status", help="ask the running service how it is")
     st.add_argument("--url", default=None, help="base URL (default http://127.0.0.1:<api.port>)")
     st.add_argument("--json", action="store_true", help="print the raw JSON")
+    st.add_argument(
+        "--api-key", default=os.environ.get("PRINTEDGE_API_KEY"), help="API key (default: $PRINTEDGE_API_KEY)"
+    )
     st.add_argument("--config", type=Path)
     st.set_defaults(handler=_cmd_status)
 
@@ -104,6 +108,8 @@ def _parser() -> argparse.ArgumentParser:
     show = cfg_sub.add_parser("show", help="print the effective configuration")
     show.add_argument("file", type=Path, nargs="?")
     show.set_defaults(handler=_cmd_config_show)
+
+    add_auth_commands(sub)
     return parser
 
 
@@ -182,17 +188,25 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     url = args.url or f"http://127.0.0.1:{config.api.port}"
+    headers = {"X-Api-Key": args.api_key} if args.api_key else {}
 
-    async def go() -> dict[str, object]:
+    async def go() -> tuple[int, dict[str, object]]:
         timeout = aiohttp.ClientTimeout(total=5)
-        async with aiohttp.ClientSession(timeout=timeout) as session, session.get(f"{url}/api/v1/status") as r:
+        async with (
+            aiohttp.ClientSession(timeout=timeout, headers=headers) as session,
+            session.get(f"{url}/api/v1/status") as r,
+        ):
             data: dict[str, object] = await r.json()
-            return data
+            return r.status, data
 
     try:
-        status = asyncio.run(go())
+        code, status = asyncio.run(go())
     except (aiohttp.ClientError, TimeoutError) as exc:
         print(f"printedge: no PrintEdge service answers at {url}: {exc or type(exc).__name__}", file=sys.stderr)
+        return 1
+    if code != 200:
+        advice = "" if args.api_key else "; pass --api-key or set PRINTEDGE_API_KEY (`printedge auth key create NAME`)"
+        print(f"printedge: {url} answered {code}: {status.get('message')}{advice}", file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps(status, indent=2))

@@ -13,6 +13,7 @@ import pytest
 
 from edge.app import Appliance
 from edge.config.loader import load_config
+from edge.control.caller import Caller, CallerKind
 from edge.core.component import Health
 from edge.core.errors import InstanceLockedError
 from edge.printer.link import LinkState
@@ -72,8 +73,8 @@ async def api_of() -> AsyncIterator[aiohttp.ClientSession]:
         yield session
 
 
-async def get_json(session: aiohttp.ClientSession, url: str) -> tuple[int, Any]:
-    async with session.get(url) as response:
+async def get_json(session: aiohttp.ClientSession, url: str, key: str | None = None) -> tuple[int, Any]:
+    async with session.get(url, headers={"X-Api-Key": key} if key else None) as response:
         return response.status, await response.json()
 
 
@@ -95,7 +96,8 @@ async def test_a_component_that_raises_anything_on_start_is_unhealthy_and_the_re
         }
         assert all(report["ok"] for name, report in components.items() if name != "sensors"), components
         assert set(components) == {"virtual_printer", "store", "sensors", "printer", "jobs", "control", "web"}
-        status, body = await get_json(api_of, f"{app.web.url}/api/v1/status")
+        key, _ = await app.web.auth.keys.create("tests", Caller(CallerKind.CLI, "tests"))
+        status, body = await get_json(api_of, f"{app.web.url}/api/v1/status", key)
         assert status == 200 and body["printer"]["state"] == "ready"
     finally:
         await app.stop()

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import aiohttp
 
+from tests.web.web_helpers import provision_api_key
+
 DATA = Path(__file__).resolve().parent / "data"
 
 
@@ -130,6 +132,7 @@ async def test_ports_lists_what_port_detection_finds() -> None:
 async def test_a_second_run_on_the_same_data_directory_is_refused_and_the_first_keeps_running(tmp_path: Path) -> None:
     data = tmp_path / "data"
     env = dict(os.environ, PRINTEDGE_DEVICE__DATA_DIR=str(data), PRINTEDGE_API__PORT="0")
+    headers = await provision_api_key(data)
     first_log = tmp_path / "first.log"
     with first_log.open("wb") as log:
         first = await asyncio.create_subprocess_exec(
@@ -164,7 +167,10 @@ async def test_a_second_run_on_the_same_data_directory_is_refused_and_the_first_
             .endswith(f"printedge: another printedge (pid {first.pid}) is using data directory {data}; stop it first")
         )
         assert first.returncode is None
-        async with aiohttp.ClientSession() as session, session.get(f"{url}/api/v1/status") as response:
+        async with (
+            aiohttp.ClientSession(headers=headers) as session,
+            session.get(f"{url}/api/v1/status") as response,
+        ):
             assert response.status == 200
     finally:
         first.terminate()

@@ -14,6 +14,7 @@ import pytest
 
 from edge.gcode.text import strip_comment
 from tests.gcode_files import layered_file
+from tests.web.web_helpers import provision_api_key
 
 
 def free_port() -> int:
@@ -101,8 +102,9 @@ async def test_sigkill_mid_print_leaves_an_interrupted_job_with_a_recovery_point
     base = f"http://127.0.0.1:{port}"
     service = None
     try:
+        headers = await provision_api_key(tmp_path / "data")
         service = await start_service(tmp_path / "data", port, printer)
-        async with aiohttp.ClientSession() as session:
+        async with aiohttp.ClientSession(headers=headers) as session:
             await wait_ready(session, base)
             job_id = await print_file(session, base, gcode)
             # Kill in the middle of layer 4: well after its layer change, well before the next.
@@ -143,8 +145,9 @@ async def test_sigterm_mid_print_parks_the_head_and_keeps_the_job_resumable(tmp_
     base = f"http://127.0.0.1:{port}"
     service = None
     try:
+        headers = await provision_api_key(tmp_path / "data")
         service = await start_service(tmp_path / "data", port, printer)
-        async with aiohttp.ClientSession() as session:
+        async with aiohttp.ClientSession(headers=headers) as session:
             await wait_ready(session, base)
             job_id = await print_file(session, base, gcode)
             await until_layer(session, base, 2)

@@ -10,10 +10,9 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 
-from tests.web.conftest import started
+from tests.web.conftest import client, started
 from tests.web.web_helpers import get_json, slow_print, start_job, upload, wait_for_progress
 
 DISK_MB = 64  # the upload itself keeps a 50 MB margin
@@ -58,7 +57,7 @@ async def test_a_full_disk_mid_print_ends_the_job_failed_with_the_heaters_off(tm
         app = await started(disk / "data", jobs__recovery_interval_s="0.5")
         filler = disk / "filler"
         try:
-            async with aiohttp.ClientSession(base_url=app.web.url) as api:
+            async with client(app) as api:
                 stored = await upload(api, "long.gcode", b"M140 S60\nM104 S200\n" + slow_print(3000))
                 job = await start_job(api, stored["id"])
                 await wait_for_progress(api, job["id"], 50)

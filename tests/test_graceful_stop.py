@@ -12,6 +12,7 @@ from pathlib import Path
 import aiohttp
 
 from tests.test_crash_recovery import free_port, print_file, start_simulator, stop_all, wait_ready
+from tests.web.web_helpers import provision_api_key
 
 # systemd/printedge.service gives a stop this long before it kills; the stop must end well within it.
 TIMEOUT_STOP_SEC = 45
@@ -41,8 +42,9 @@ async def test_sigterm_while_heating_breaks_the_wait_parks_and_records_the_job_i
     service_log = tmp_path / "service.log"
     service = None
     try:
+        headers = await provision_api_key(tmp_path / "data")
         service = await start_logged_service(tmp_path / "data", port, printer, service_log)
-        async with aiohttp.ClientSession() as session:
+        async with aiohttp.ClientSession(headers=headers) as session:
             await wait_ready(session, base)
             job_id = await print_file(session, base, gcode)
             for _ in range(200):

@@ -20,6 +20,7 @@ import pytest
 
 from edge.printer.simulator import SimulatorSettings, VirtualPrinter
 from tests.test_crash_recovery import free_port, wait_ready
+from tests.web.web_helpers import provision_api_key
 
 MOVES = 3000
 PLANNER = 16  # the simulator's planner_buffer (Marlin BLOCK_BUFFER_SIZE)
@@ -65,7 +66,7 @@ async def test_recovery_points_at_random_kills_are_never_ahead_and_at_most_a_pla
     since = 0
     known_done = -1
     try:
-        async with aiohttp.ClientSession() as api:
+        async with aiohttp.ClientSession(headers=await provision_api_key(tmp_path / "data")) as api:
             job_id = None
             for cut in range(3):
                 service = await start_service(tmp_path / "data", port, printer.port, log)

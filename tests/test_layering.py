@@ -1,4 +1,4 @@
-"""Dependencies point one way: core <- config <- gcode <- store <- printer <- jobs <- control <- the rest."""
+"""Dependencies point one way: core <- config <- gcode <- store <- printer <- jobs <- control <- auth <- the rest."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ ALLOWED = {
     "printer": {"core", "config", "gcode", "store"},
     "jobs": {"core", "config", "gcode", "store", "printer"},
     "control": {"core", "config", "gcode", "store", "printer", "jobs"},
-    "web": {"core", "config", "gcode", "store", "printer", "jobs", "control", "services"},
+    "auth": {"core", "config", "store", "control"},
+    "web": {"core", "config", "gcode", "store", "printer", "jobs", "control", "auth", "services"},
 }
 
 

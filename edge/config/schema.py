@@ -111,9 +111,23 @@ class JobsConfig:
 class ApiConfig:
     """The local HTTP API."""
 
-    host: str = "127.0.0.1"
+    host: str = "::"  # every interface, IPv4 and IPv6 (one dual-stack socket)
     port: int = bounded(8080, 0, 65535)
     max_upload_mb: int = bounded(512, 1, 16384)
+    cors_origins: list[str] = field(default_factory=list)  # empty: no cross-origin access at all
+
+
+@dataclass(kw_only=True)
+class AuthConfig:
+    """Who may use the API: sessions, keys, pairing and the limits on failed attempts."""
+
+    lan_read_only: bool = False  # GET status endpoints without credentials from LAN addresses
+    min_password_length: int = bounded(10, 8, 1024)
+    session_hours: float = bounded(168.0, 0.01, 8760)
+    pairing_timeout_s: float = bounded(300.0, 1, 86400)
+    max_pending_pairings: int = bounded(20, 1, 1000)
+    max_failures: int = bounded(10, 1, 10000)
+    failure_window_s: float = bounded(300.0, 1, 86400)
 
 
 @dataclass(kw_only=True)
@@ -133,5 +147,6 @@ class AppConfig:
     simulator: SimulatorConfig = field(default_factory=SimulatorConfig)
     jobs: JobsConfig = field(default_factory=JobsConfig)
     api: ApiConfig = field(default_factory=ApiConfig)
+    auth: AuthConfig = field(default_factory=AuthConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
     log_level: str = bounded("INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))

@@ -128,6 +128,56 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE TABLE appliance_state (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at REAL NOT NULL);
         """,
     ),
+    (
+        7,
+        """
+        -- Authentication: the owner, panel sessions, API keys and app pairing requests. Secrets are stored
+        -- only as hashes: scrypt for passwords, SHA-256 for high-entropy tokens and keys.
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL UNIQUE,
+            password_hash TEXT NOT NULL,
+            is_owner INTEGER NOT NULL DEFAULT 0,
+            created_at REAL NOT NULL
+        );
+
+        CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            token_hash TEXT NOT NULL UNIQUE,
+            csrf_token TEXT NOT NULL,
+            user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL
+        );
+        CREATE INDEX sessions_expires ON sessions (expires_at);
+
+        CREATE TABLE api_keys (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL,
+            key_hash TEXT NOT NULL UNIQUE,
+            prefix TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            created_by TEXT NOT NULL,
+            last_used_at REAL,
+            revoked_at REAL
+        );
+        -- A name is unique among keys that still work; a revoked key's name may be used again.
+        CREATE UNIQUE INDEX api_keys_active_name ON api_keys (name) WHERE revoked_at IS NULL;
+
+        CREATE TABLE pairing_requests (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            app TEXT NOT NULL,
+            token_hash TEXT NOT NULL UNIQUE,
+            state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'denied', 'delivered')),
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL,
+            decided_at REAL,
+            decided_by TEXT NOT NULL DEFAULT '',
+            key_id INTEGER REFERENCES api_keys (id)
+        );
+        CREATE INDEX pairing_state ON pairing_requests (state, expires_at);
+        """,
+    ),
 ]
 
 LATEST_VERSION = max(version for version, _ in MIGRATIONS)

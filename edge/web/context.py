@@ -7,11 +7,17 @@ from collections.abc import Mapping
 
 from aiohttp import web
 
+from edge.auth.service import Authenticator
 from edge.control.caller import Caller, CallerKind
 from edge.services import Services
+from edge.store.accounts import Session
 from edge.web.errors import BadRequestError
 
 SERVICES = web.AppKey("services", Services)
+AUTH = web.AppKey("auth", Authenticator)
+# Set by the security middleware: who sent the request, and the panel session when a cookie said so.
+CALLER = web.RequestKey("caller", Caller)
+SESSION = web.RequestKey("session", Session)
 
 _MISSING = object()
 
@@ -21,8 +27,22 @@ def services(request: web.Request) -> Services:
     return request.app[SERVICES]
 
 
+def session(request: web.Request) -> Session | None:
+    """The panel session the request came with, or None (an API key, or no credentials)."""
+    if SESSION not in request:
+        return None
+    return request[SESSION]
+
+
+def auth(request: web.Request) -> Authenticator:
+    """The appliance's authentication."""
+    return request.app[AUTH]
+
+
 def caller(request: web.Request) -> Caller:
-    """Who sent the request (until authentication exists: anonymous, named by the client's address)."""
+    """Who sent the request, as the security middleware resolved it (anonymous only for open reads)."""
+    if CALLER in request:
+        return request[CALLER]
     return Caller(CallerKind.ANONYMOUS, request.remote or "unknown")
 
 

@@ -6,7 +6,25 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
+from edge.auth.errors import (
+    AlreadyClaimedError,
+    ApiKeyNameTakenError,
+    ApiKeyNotFoundError,
+    AuthenticationRequiredError,
+    CredentialError,
+    CsrfTokenError,
+    InvalidNameError,
+    NotClaimedError,
+    PairingClosedError,
+    PairingRequestNotFoundError,
+    PermissionDeniedError,
+    RetryLaterError,
+    SetupCodeInvalidError,
+    UnknownPairingTokenError,
+    WeakPasswordError,
+)
 from edge.core.errors import (
     CommandRejectedError,
     CommandTimeoutError,
@@ -69,6 +87,21 @@ STATUS_BY_ERROR: dict[type[PrintEdgeError], int] = {
     QueuePositionError: 400,
     CommandTimeoutError: 504,
     DiskFullError: 507,
+    AuthenticationRequiredError: 401,
+    CredentialError: 401,
+    SetupCodeInvalidError: 403,
+    CsrfTokenError: 403,
+    PermissionDeniedError: 403,
+    UnknownPairingTokenError: 404,
+    PairingClosedError: 404,
+    PairingRequestNotFoundError: 404,
+    ApiKeyNotFoundError: 404,
+    AlreadyClaimedError: 409,
+    NotClaimedError: 409,
+    ApiKeyNameTakenError: 409,
+    WeakPasswordError: 400,
+    InvalidNameError: 400,
+    RetryLaterError: 429,
 }
 
 _HTTP_CODES = {
@@ -105,11 +138,18 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             log.error("%s %s failed: %s", request.method, request.path, exc.message)
         else:
             log.info("%s %s -> %d %s: %s", request.method, request.path, status, exc.code, exc.message)
-        return error_response(status, exc.code, exc.message)
+        response = error_response(status, exc.code, exc.message)
+        if isinstance(exc, RetryLaterError):
+            response.headers["Retry-After"] = str(exc.retry_after_s)
+        return response
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
         return error_response(exc.status, _HTTP_CODES.get(exc.status, "http_error"), _http_message(request, exc))
+    except HttpProcessingError as exc:
+        # A body aiohttp could not parse (a multipart part header with a NUL, say): the client's mistake.
+        log.info("%s %s -> 400 malformed body: %s", request.method, request.path, exc.message)
+        return error_response(400, "malformed_body", f"malformed request body: {exc.message}")
     except ConnectionError as exc:
         # The client went away mid-request (an aborted upload); the answer is for the access log.
         log.info("%s %s: client %s went away: %s", request.method, request.path, request.remote, exc)

@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from aiohttp import web
 
+from edge.auth.service import Authenticator
 from edge.core.component import Health
+from edge.core.errors import PrintEdgeError
 from edge.services import Services
-from edge.web import octoprint, routes_files, routes_jobs, routes_printer, routes_system
-from edge.web.context import SERVICES
+from edge.web import (
+    octoprint,
+    routes_appkeys,
+    routes_auth,
+    routes_files,
+    routes_jobs,
+    routes_octoprint_auth,
+    routes_printer,
+    routes_system,
+)
+from edge.web.context import AUTH, SERVICES
 from edge.web.errors import error_middleware
+from edge.web.security import add_security_headers, security_middleware
 from edge.web.ws import WebSocketHub
 
 log = logging.getLogger("printedge.web")
@@ -22,6 +36,8 @@ WEBSOCKETS = web.AppKey("websockets", WebSocketHub)
 SHUTDOWN_TIMEOUT_S = 5.0
 # Bodies read whole (JSON requests); uploads are streamed and limited by api.max_upload_mb instead.
 MAX_JSON_BODY = 1024 * 1024
+# api.host values that mean every interface; "::" is one dual-stack socket (IPv4 too), "0.0.0.0" IPv4 only.
+EVERY_INTERFACE = ("::", "0.0.0.0")
 
 
 class WebServer:
@@ -34,17 +50,29 @@ class WebServer:
         self.host = services.config.api.host
         self.port = 0
         self.hub = WebSocketHub(services)
+        self.auth = Authenticator(
+            services.db,
+            services.config.auth,
+            Path(services.config.device.data_dir).expanduser(),
+            audit=services.control.audit_log,
+        )
         self.app = self._build_app()
         self._runner: web.AppRunner | None = None
 
     @property
     def url(self) -> str:
-        """Base URL of the running server, e.g. http://127.0.0.1:8080."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
+        """Base URL of the running server, e.g. http://127.0.0.1:8080 (loopback when bound to every interface)."""
+        host = "127.0.0.1" if self.host in EVERY_INTERFACE else self.host
+        host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}"
 
     async def start(self) -> None:
         """Bind config.api.host:config.api.port (0 picks a free port) and start serving."""
+        try:
+            await self.auth.start()
+        except PrintEdgeError as exc:
+            # The API still serves (health, and errors that say the store is down); sign-in needs the store.
+            log.error("authentication cannot start: %s", exc.message)
         requested = self.services.config.api.port
         runner = web.AppRunner(
             self.app,
@@ -52,8 +80,14 @@ class WebServer:
             access_log=logging.getLogger("printedge.web.access"),
         )
         await runner.setup()
-        site = web.TCPSite(runner, self.host, requested)
+        site: web.BaseSite
         try:
+            if self.host == "::":
+                sock = dual_stack_socket(requested)
+                port = int(sock.getsockname()[1])
+                site = web.SockSite(runner, sock)
+            else:
+                site = web.TCPSite(runner, self.host, requested)
             await site.start()
         except OSError as exc:
             await runner.cleanup()
@@ -63,8 +97,9 @@ class WebServer:
                 "free the port or set api.port (0 picks a free one)",
             ) from exc
         self._runner = runner
-        self.port = site.port
-        log.info("API listening on %s", self.url)
+        self.port = site.port if isinstance(site, web.TCPSite) else port
+        where = {"::": " (every interface, IPv4 and IPv6)", "0.0.0.0": " (every IPv4 interface)"}
+        log.info("API listening on %s%s", self.url, where.get(self.host, ""))
 
     async def stop(self) -> None:
         """Close the WebSockets, then the listener and the remaining requests; safe to call twice."""
@@ -90,16 +125,52 @@ class WebServer:
         return Health(True, f"listening on {self.url} ({self.hub.count} websocket clients)")
 
     def _build_app(self) -> web.Application:
-        app = web.Application(middlewares=[error_middleware], client_max_size=MAX_JSON_BODY)
+        app = web.Application(middlewares=[error_middleware, security_middleware], client_max_size=MAX_JSON_BODY)
         app[SERVICES] = self.services
+        app[AUTH] = self.auth
         app[WEBSOCKETS] = self.hub
-        for module in (routes_system, routes_printer, routes_files, routes_jobs):
+        modules = (
+            routes_system,
+            routes_printer,
+            routes_files,
+            routes_jobs,
+            routes_auth,
+            routes_appkeys,
+            routes_octoprint_auth,
+        )
+        for module in modules:
             app.add_routes(module.routes)
         octoprint.setup(app)
+        app.on_response_prepare.append(add_security_headers)
         app.router.add_get("/api/v1/ws", self.hub.handle)
         app.on_shutdown.append(_close_websockets)
         app.cleanup_ctx.append(_websocket_tasks)
         return app
+
+
+def dual_stack_socket(port: int) -> socket.socket:
+    """A listening-ready socket on every interface: IPv6 with IPv4 mapped in, or IPv4 alone without IPv6."""
+    try:
+        sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    except OSError:
+        return _bound(socket.socket(socket.AF_INET, socket.SOCK_STREAM), ("0.0.0.0", port))
+    try:
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        return _bound(sock, ("::", port))
+    except OSError as exc:
+        log.warning("cannot listen on IPv6 (%s); listening on IPv4 only", exc.strerror or exc)
+        return _bound(socket.socket(socket.AF_INET, socket.SOCK_STREAM), ("0.0.0.0", port))
+
+
+def _bound(sock: socket.socket, address: tuple[str, int]) -> socket.socket:
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 async def _close_websockets(app: web.Application) -> None:

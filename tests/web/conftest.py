@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import weakref
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -13,10 +14,13 @@ from blockbuster import blockbuster_ctx
 
 from edge.app import Appliance
 from edge.config.loader import load_config
+from edge.control.caller import Caller, CallerKind
 from edge.printer.link import LinkState
-from tests.web.web_helpers import wait_for_printer
+from tests.web.web_helpers import TEST_KEY_NAME, wait_for_printer
 
 MAX_UPLOAD_MB = 1
+# The API key started() made for each appliance: every test's client sends it.
+_KEYS: weakref.WeakKeyDictionary[Appliance, str] = weakref.WeakKeyDictionary()
 
 
 def appliance_env(data_dir: Path, **overrides: str) -> dict[str, str]:
@@ -36,10 +40,15 @@ def appliance_env(data_dir: Path, **overrides: str) -> dict[str, str]:
 
 
 async def started(data_dir: Path, **overrides: str) -> Appliance:
-    """A started appliance whose printer link is ready (the caller stops it)."""
+    """A started appliance whose printer link is ready, with an API key for its clients (the caller stops it)."""
     app = Appliance(load_config(env=appliance_env(data_dir, **overrides)))
     # Appliance.start() creates the data directory with a (brief) blocking mkdir; not the API's to judge.
     await app.start()
+    if app.services.db.is_open:
+        # A restart on the same data directory finds the first key: each start makes one of its own.
+        name = await app.web.auth.keys.repo.free_name(TEST_KEY_NAME)
+        key, _ = await app.web.auth.keys.create(name, Caller(CallerKind.CLI, "tests"))
+        _KEYS[app] = key
     # Every test starts from a connected printer, so none depends on how fast the handshake is.
     link = app.services.link
     for _ in range(200):
@@ -50,6 +59,16 @@ async def started(data_dir: Path, **overrides: str) -> Appliance:
         await app.stop()
         raise AssertionError(f"printer link did not become ready: {link.state.value}: {link.detail}")
     return app
+
+
+def key_headers(app: Appliance) -> dict[str, str]:
+    """The headers that authenticate a test client of this appliance."""
+    return {"X-Api-Key": _KEYS[app]} if app in _KEYS else {}
+
+
+def client(app: Appliance, **kwargs: object) -> aiohttp.ClientSession:
+    """An HTTP client for the appliance's API that sends its test API key."""
+    return aiohttp.ClientSession(base_url=app.web.url, headers=key_headers(app), **kwargs)  # type: ignore[arg-type]
 
 
 @contextlib.contextmanager
@@ -72,8 +91,8 @@ async def appliance(tmp_path: Path) -> AsyncIterator[Appliance]:
 
 @pytest.fixture
 async def api(appliance: Appliance) -> AsyncIterator[aiohttp.ClientSession]:
-    """An HTTP client for the appliance's API (paths relative to its base URL)."""
-    async with aiohttp.ClientSession(base_url=appliance.web.url) as session:
+    """An HTTP client for the appliance's API (paths relative to its base URL), sending an API key."""
+    async with client(appliance) as session:
         yield session
 
 

@@ -173,3 +173,21 @@ async def test_a_file_that_heats_above_the_limits_is_refused_at_upload_naming_li
     async with api.post("/api/v1/files", data=form("hotbed.gcode", b"M190 S130\nG28\n")) as response:
         body = await error_of(response)
     assert response.status == 422 and "bed" in body["message"] and "130" in body["message"]
+
+
+async def test_a_multipart_part_header_aiohttp_cannot_parse_is_400_and_nothing_is_stored(
+    api: aiohttp.ClientSession,
+) -> None:
+    boundary = "b0undary"
+    body = (
+        f"--{boundary}\r\n".encode()
+        + b'Content-Disposition: form-data; name="file"; filename="evil\x00.gcode"\r\n\r\n'
+        + SMALL_PRINT
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    async with api.post("/api/v1/files", data=body, headers=headers) as response:
+        error = await error_of(response)
+        assert response.status == 400, error
+    assert error["error"] == "malformed_body" and "malformed request body" in error["message"]
+    assert await get_json(api, "/api/v1/files") == []

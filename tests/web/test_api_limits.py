@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import aiohttp
-
 from edge.app import Appliance
-from tests.web.conftest import started
+from tests.web.conftest import client, started
 from tests.web.web_helpers import error_of, start_job, upload
 
 
@@ -15,13 +13,13 @@ async def test_a_file_stored_under_higher_limits_is_refused_when_queued(tmp_path
     hot = b"M104 S260\nG28\nG1 X10\n"
     app: Appliance = await started(tmp_path / "data", printer__limits__hotend_max_c="280")
     try:
-        async with aiohttp.ClientSession(base_url=app.web.url) as api:
+        async with client(app) as api:
             stored = await upload(api, "hot.gcode", hot)
     finally:
         await app.stop()
     app = await started(tmp_path / "data", printer__limits__hotend_max_c="240")
     try:
-        async with aiohttp.ClientSession(base_url=app.web.url) as api:
+        async with client(app) as api:
             async with api.post("/api/v1/jobs", json={"file_id": stored["id"]}) as response:
                 body = await error_of(response)
             assert response.status == 422

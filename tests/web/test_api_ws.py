@@ -12,7 +12,7 @@ from aiohttp import WSCloseCode, WSMsgType
 
 from edge.app import Appliance
 from edge.core.events import FirmwareMessage
-from tests.web.conftest import started
+from tests.web.conftest import client, started
 from tests.web.web_helpers import SMALL_PRINT, start_job, upload, wait_for_job
 
 
@@ -129,7 +129,7 @@ async def test_shutdown_closes_every_websocket_promptly(tmp_path: Path) -> None:
     app = await started(tmp_path / "data")
     stopped = False
     try:
-        async with aiohttp.ClientSession(base_url=app.web.url) as session:
+        async with client(app) as session:
             clients = [await session.ws_connect("/api/v1/ws") for _ in range(3)]
             for ws in clients:
                 await receive_json(ws)

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from typing import Any
 
 import aiohttp
+
+from edge.auth.keys import ApiKeys
+from edge.control.caller import Caller, CallerKind
+from edge.store.api_keys import ApiKeyRepository
+from edge.store.db import Database
+
+TEST_KEY_NAME = "tests"
 
 SMALL_PRINT = b"""; a tiny two-layer print
 M140 S50
@@ -27,6 +35,17 @@ G1 Z0.4
 G1 X20 Y20 E0.5
 G1 X10 Y20 E0.5
 """
+
+
+async def provision_api_key(data_dir: Path, name: str = TEST_KEY_NAME) -> dict[str, str]:
+    """Create an API key in a data directory's database (as `printedge auth key create` does); its headers."""
+    db = Database(data_dir / "printedge.db")
+    await db.open()
+    try:
+        key, _ = await ApiKeys(ApiKeyRepository(db)).create(name, Caller(CallerKind.CLI, "tests"))
+    finally:
+        await db.close()
+    return {"X-Api-Key": key}
 
 
 def slow_print(moves: int = 2000, feedrate: float = 60.0) -> bytes:

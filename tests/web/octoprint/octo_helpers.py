@@ -11,12 +11,17 @@ import aiohttp
 from pyoctoprintapi import OctoprintClient
 
 from edge.app import Appliance
+from tests.web.conftest import key_headers
 from tests.web.web_helpers import error_of
 
 
-def client_for(appliance: Appliance, session: aiohttp.ClientSession) -> OctoprintClient:
-    """pyoctoprintapi's client (what Home Assistant uses) pointed at the appliance, without an API key for now."""
-    return OctoprintClient("127.0.0.1", session, port=appliance.web.port, path="/")
+def client_for(appliance: Appliance, session: aiohttp.ClientSession, *, keyed: bool = True) -> OctoprintClient:
+    """pyoctoprintapi's client (what Home Assistant uses) pointed at the appliance, with the tests' API key."""
+    octo = OctoprintClient("127.0.0.1", session, port=appliance.web.port, path="/")
+    key = key_headers(appliance).get("X-Api-Key")
+    if keyed and key:
+        octo.set_api_key(key)
+    return octo
 
 
 async def octo_upload(api: aiohttp.ClientSession, name: str, data: bytes, **fields: str) -> tuple[int, dict[str, Any]]:
@@ -106,14 +111,15 @@ def prusaslicer_body(
     return b"".join(parts)
 
 
-def prusaslicer_head(port: int, length: int, *, expect: bool = False) -> bytes:
-    """The request line and headers libcurl sends for PrusaSlicer's upload."""
+def prusaslicer_head(appliance: Appliance, length: int, *, expect: bool = False) -> bytes:
+    """The request line and headers libcurl sends for PrusaSlicer's upload, with the tests' API key."""
+    port = appliance.web.port
     lines = [
         "POST /api/files/local HTTP/1.1",
         f"Host: 127.0.0.1:{port}",
         "User-Agent: PrusaSlicer/2.8.1",
         "Accept: */*",
-        "X-Api-Key: 5A3C1E8F0B2D4F6A8C0E2A4C6E8F0A1B",
+        f"X-Api-Key: {key_headers(appliance)['X-Api-Key']}",
         f"Content-Length: {length}",
         f"Content-Type: multipart/form-data; boundary={CURL_BOUNDARY}",
     ]

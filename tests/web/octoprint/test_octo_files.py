@@ -87,7 +87,7 @@ async def test_an_upload_name_that_is_a_path_is_400_and_nothing_is_stored(
     kept = await upload(api, "kept.gcode", SMALL_PRINT)
     # Raw bytes: aiohttp's own client would percent-encode the name or refuse the NUL before sending.
     body = prusaslicer_body("", SMALL_PRINT, print_after=True, filename_param=param)
-    response = await raw_request(appliance.web.port, prusaslicer_head(appliance.web.port, len(body)), body)
+    response = await raw_request(appliance.web.port, prusaslicer_head(appliance, len(body)), body)
     error = json.loads(response.body)
     assert response.status == 400, error
     assert says in error["message"]

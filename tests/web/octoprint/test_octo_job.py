@@ -76,7 +76,7 @@ async def test_pause_resume_and_cancel_through_the_home_assistant_client(
     await wait_for_job(ready_api, job_id, "cancelled")
     audit = await get_json(ready_api, "/api/v1/audit?limit=4")
     assert [entry["action"] for entry in audit] == ["cancel", "pause", "resume", "pause"]
-    assert all(entry["caller_kind"] == "anonymous" for entry in audit)
+    assert all(entry["caller_kind"] == "api_key" for entry in audit)
 
 
 async def test_job_commands_that_do_not_fit_the_state_are_409_with_octoprint_semantics(

@@ -7,6 +7,7 @@ import json
 import aiohttp
 
 from edge.app import Appliance
+from tests.web.conftest import key_headers
 from tests.web.octoprint.octo_helpers import (
     prusaslicer_body,
     prusaslicer_head,
@@ -24,7 +25,7 @@ PRUSASLICER_GCODE = (
 async def test_the_version_check_prusaslicer_makes_first_accepts_the_host(appliance: Appliance) -> None:
     head = (
         f"GET /api/version HTTP/1.1\r\nHost: 127.0.0.1:{appliance.web.port}\r\nUser-Agent: PrusaSlicer/2.8.1\r\n"
-        "Accept: */*\r\nX-Api-Key: 5A3C1E8F0B2D4F6A8C0E2A4C6E8F0A1B\r\n\r\n"
+        f"Accept: */*\r\nX-Api-Key: {key_headers(appliance)['X-Api-Key']}\r\n\r\n"
     ).encode()
     response = await raw_request(appliance.web.port, head, b"")
     version = json.loads(response.body)
@@ -36,7 +37,7 @@ async def test_send_to_printer_stores_the_file_without_printing(
     appliance: Appliance, ready_api: aiohttp.ClientSession
 ) -> None:
     body = prusaslicer_body("cube_0.2mm_PLA_MK3S_1m.gcode", PRUSASLICER_GCODE, print_after=False)
-    response = await raw_request(appliance.web.port, prusaslicer_head(appliance.web.port, len(body)), body)
+    response = await raw_request(appliance.web.port, prusaslicer_head(appliance, len(body)), body)
     answer = json.loads(response.body)
     assert response.status == 201, answer
     assert answer["done"] is True and answer["effectivePrint"] is False
@@ -52,13 +53,13 @@ async def test_send_to_printer_stores_the_file_without_printing(
 
 async def test_send_and_print_starts_the_print(appliance: Appliance, ready_api: aiohttp.ClientSession) -> None:
     body = prusaslicer_body("cube.gcode", PRUSASLICER_GCODE, print_after=True)
-    response = await raw_request(appliance.web.port, prusaslicer_head(appliance.web.port, len(body)), body)
+    response = await raw_request(appliance.web.port, prusaslicer_head(appliance, len(body)), body)
     assert response.status == 201, response.body
     assert json.loads(response.body)["effectivePrint"] is True
     [job] = await get_json(ready_api, "/api/v1/jobs")
     await wait_for_job(ready_api, job["id"], "completed")
     audit = await get_json(ready_api, "/api/v1/audit?action=start_job")
-    assert audit[0]["caller_kind"] == "anonymous" and audit[0]["result"] == "ok"
+    assert audit[0]["caller_kind"] == "api_key" and audit[0]["result"] == "ok"
 
 
 async def test_a_large_upload_waits_for_100_continue_as_libcurl_does(
@@ -66,7 +67,7 @@ async def test_a_large_upload_waits_for_100_continue_as_libcurl_does(
 ) -> None:
     data = slow_print(20000)
     body = prusaslicer_body("big.gcode", data, print_after=False, folder="")
-    head = prusaslicer_head(appliance.web.port, len(body), expect=True)
+    head = prusaslicer_head(appliance, len(body), expect=True)
     response = await raw_request(appliance.web.port, head, body, expect=True)
     assert response.interim == [100]
     assert response.status == 201, response.body
@@ -78,7 +79,7 @@ async def test_a_folder_typed_in_prusaslicer_is_accepted_and_the_file_kept_flat(
     appliance: Appliance, ready_api: aiohttp.ClientSession
 ) -> None:
     body = prusaslicer_body("cube.gcode", SMALL_PRINT, print_after=False, folder="prints/today")
-    response = await raw_request(appliance.web.port, prusaslicer_head(appliance.web.port, len(body)), body)
+    response = await raw_request(appliance.web.port, prusaslicer_head(appliance, len(body)), body)
     assert response.status == 201, response.body
     assert json.loads(response.body)["files"]["local"]["path"] == "cube.gcode"
 
@@ -87,11 +88,11 @@ async def test_send_and_print_while_a_job_prints_queues_it(
     ready_api: aiohttp.ClientSession, appliance: Appliance
 ) -> None:
     first = prusaslicer_body("first.gcode", slow_print(), print_after=True)
-    response = await raw_request(appliance.web.port, prusaslicer_head(appliance.web.port, len(first)), first)
+    response = await raw_request(appliance.web.port, prusaslicer_head(appliance, len(first)), first)
     assert response.status == 201
     await wait_for_octo_state(ready_api, "Printing")
     second = prusaslicer_body("second.gcode", SMALL_PRINT, print_after=True)
-    response = await raw_request(appliance.web.port, prusaslicer_head(appliance.web.port, len(second)), second)
+    response = await raw_request(appliance.web.port, prusaslicer_head(appliance, len(second)), second)
     assert response.status == 201 and json.loads(response.body)["effectivePrint"] is True
     queue = await get_json(ready_api, "/api/v1/queue")
     assert [job["file_name"] for job in queue["queued"]] == ["second.gcode"]

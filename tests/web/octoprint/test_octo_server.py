@@ -91,4 +91,4 @@ async def test_connect_brings_a_halted_printer_back_through_a_reset(
         assert response.status == 204, await response.text()
     await wait_for_printer(ready_api, "ready")
     audit = await get_json(ready_api, "/api/v1/audit?action=reset")
-    assert audit[0]["caller_kind"] == "anonymous" and audit[0]["result"] == "ok"
+    assert audit[0]["caller_kind"] == "api_key" and audit[0]["result"] == "ok"
