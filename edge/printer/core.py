@@ -43,6 +43,7 @@ RESEND_WINDOW = 1000
 RESEND_WARN_RATIO = 0.05
 # Quick probes sent without hearing anything back before waiting for the full timeout.
 QUICK_PROBES = 3
+PLAIN_QUICK_PROBE_S = 0.5
 HEATING_WAITS = frozenset({"M109", "M190", "M191", "M116"})  # they print temperature reports while they run
 
 
@@ -682,7 +683,8 @@ class LinkCore:
         if self._quiet_probes < QUICK_PROBES and self._suspect_lost_ok:
             delay = max(0.005, 4 * self._rtt.average)
         elif self._quiet_probes < QUICK_PROBES and self._expect_quick_answer():
-            delay = max(0.025, 8 * self._rtt.average)
+            # Without ADVANCED_OK a full planner may hold the answer for a move's time: wait a little longer.
+            delay = max(0.025 if self.profile.advanced_ok else PLAIN_QUICK_PROBE_S, 8 * self._rtt.average)
         elif self._lines.blocking(self._acked + 1, self._send_ptr):
             # While busy: keepalives arrive a long command may run; a few missed ones mean trouble. A firmware
             # that sends none gets the long timeout.
@@ -693,13 +695,18 @@ class LinkCore:
         return max(self._last_progress, newest) + delay
 
     def _expect_quick_answer(self) -> bool:
-        """One line in flight that cannot block (free planner blocks, no wait): its answer is a round trip away.
+        """One line in flight that cannot block (free planner blocks, no wait): its answer is soon due.
 
         Silence then means the line or its answer was damaged (a lost newline leaves half a line waiting
         in the firmware), and probing at once is safe because the line number guards against repeats.
         """
-        if self.in_flight != 1 or self.flow.planner_free < 2:
+        if self.in_flight != 1:
             return False
+        if self.profile.advanced_ok:
+            if self.flow.planner_free < 2:
+                return False
+        elif not (self.profile.quirks.checks_lines and self.profile.quirks.requests_resends):
+            return False  # a resent line would run twice if it was only slow: no early probes
         return not self._lines[self._acked + 1].kind.may_block
 
     def on_timer(self, now: float) -> None:
