@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import PRINTEDGE, ROOT, SimulatorProcess, curves_file
 from edge.app import Appliance
 from edge.config.loader import load_config
+from edge.control.caller import Caller, CallerKind
 
 
 def free_port() -> int:
@@ -42,7 +43,7 @@ def startup_and_memory(work: Path) -> dict[str, float]:
 
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/status", timeout=1) as r:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as r:
                     if r.status == 200:
                         break
             except OSError:
@@ -89,13 +90,14 @@ async def service_under_load(work: Path, clients: int = 50) -> dict[str, object]
     )
     app = Appliance(config)
     await app.start()
+    key, _ = await app.web.auth.keys.create("bench", Caller(CallerKind.CLI, "bench"))
     base = f"http://127.0.0.1:{port}"
     ws_proc = None
     samples: list[float] = []
     stop = asyncio.Event()
     try:
         gcode = curves_file(work / "svc.gcode", 20000)
-        async with aiohttp.ClientSession() as session:
+        async with aiohttp.ClientSession(headers={"X-Api-Key": key}) as session:
             await _until_ready(session, base)
             form = aiohttp.FormData()
             form.add_field("file", gcode.read_bytes(), filename="svc.gcode")
@@ -106,6 +108,7 @@ async def service_under_load(work: Path, clients: int = 50) -> dict[str, object]
                 f"ws://127.0.0.1:{port}/api/v1/ws",
                 str(clients),
                 "12",
+                key,
                 stdout=asyncio.subprocess.PIPE,
             )
             await asyncio.sleep(2.0)

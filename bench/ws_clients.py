@@ -16,10 +16,10 @@ async def client(session: aiohttp.ClientSession, url: str, counts: list[int], in
             counts[index] += 1
 
 
-async def main(url: str, clients: int, seconds: float) -> None:
+async def main(url: str, clients: int, seconds: float, key: str) -> None:
     """Run the clients for a while and report how many messages they got."""
     counts = [0] * clients
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(headers={"X-Api-Key": key}) as session:
         tasks = [asyncio.create_task(client(session, url, counts, i)) for i in range(clients)]
         await asyncio.sleep(seconds)
         connected = sum(1 for task in tasks if not task.done())
@@ -40,4 +40,4 @@ async def main(url: str, clients: int, seconds: float) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], int(sys.argv[2]), float(sys.argv[3])))
+    asyncio.run(main(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]))
