@@ -13,6 +13,16 @@ FIRMWARE_VERSION = "2.1.2.1"
 ERR_LINE_NO = "Line Number is not Last Line Number+1"
 ERR_CHECKSUM = "checksum mismatch"
 ERR_NO_CHECKSUM = "No Checksum with line number"
+
+
+def checksum_problem(line: bytes) -> str | None:
+    """Marlin's error for a numbered line's checksum: missing or wrong; None when it is right."""
+    valid = checksum_ok(line)
+    if valid is None:
+        return ERR_NO_CHECKSUM
+    return None if valid else ERR_CHECKSUM
+
+
 _CRITICAL = (b"108", b"112", b"410")  # acted on as read from RX when the firmware has no emergency parser
 _CAPABILITIES = (
     "SERIAL_XON_XOFF:0", "BINARY_FILE_TRANSFER:0", "EEPROM:0", "VOLUMETRIC:0", "AUTOREPORT_POS:0",
@@ -54,11 +64,9 @@ class Marlin(Dialect):
             gcode_n = strtol(line, (second if second >= 0 else 0) + 1)
             if gcode_n != fw.last_n + 1 and not m110:
                 return fw.line_error(ERR_LINE_NO)
-            valid = checksum_ok(line)
-            if valid is None:
-                return fw.line_error(ERR_NO_CHECKSUM)
-            if not valid:
-                return fw.line_error(ERR_CHECKSUM)
+            problem = checksum_problem(line)
+            if problem is not None:
+                return fw.line_error(problem)
             fw.last_n = gcode_n
             number = strtol(line, 1)
         elif line[:1] == b"M" and line[1:4] in _CRITICAL and not self.settings.emergency_parser:

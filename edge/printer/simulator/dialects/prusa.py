@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from edge.printer.simulator.dialects.base import checksum_ok, strtol
-from edge.printer.simulator.dialects.marlin import ERR_CHECKSUM, ERR_LINE_NO, ERR_NO_CHECKSUM, Marlin
+from edge.printer.simulator.dialects.base import strtol
+from edge.printer.simulator.dialects.marlin import ERR_LINE_NO, Marlin, checksum_problem
 
 if TYPE_CHECKING:
     from edge.printer.simulator.commands import Commands
@@ -41,11 +41,9 @@ class Prusa(Marlin):
             body = line[end:].lstrip(b" ")
             if number != fw.last_n + 1 and not body.startswith(b"M110"):
                 return fw.line_error(ERR_LINE_NO)
-            valid = checksum_ok(line)
-            if valid is None:
-                return fw.line_error(ERR_NO_CHECKSUM)
-            if not valid:
-                return fw.line_error(ERR_CHECKSUM)
+            problem = checksum_problem(line)
+            if problem is not None:
+                return fw.line_error(problem)
             body = body[: body.find(b"*")]
         elif b"*" in line:
             return fw.line_error(ERR_NO_LINE_NUMBER)
