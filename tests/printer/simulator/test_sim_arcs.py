@@ -69,8 +69,8 @@ async def test_ok_comes_after_the_last_segment_is_buffered_and_before_the_next_c
     second_at, second = await host.timed_line()
     segment_s = 31.4159 / 36 / 20.0
     assert (first, second) == (("ok N1 P0 B3", "ok N2 P0 B3") if advanced_ok else ("ok", "ok"))
-    assert first_at - sent == pytest.approx(21 * segment_s, abs=0.03)
-    assert second_at - first_at == pytest.approx(segment_s, abs=0.02)
+    assert first_at - sent == pytest.approx(21 * segment_s, abs=0.05)
+    assert second_at - first_at == pytest.approx(segment_s, abs=0.03)
     assert printer.stats.moves == 37
     assert printer.position == {"x": 0.0, "y": 0.0, "z": 0.0, "e": 0.0}
 
