@@ -323,6 +323,7 @@ class LinkCore:
             self._on_echo(reply)
         else:
             self.stats.unrecognized += 1
+            self._doubt_next_ok()
             self._suspect_garbled()
         self.pump(now)
 
@@ -337,6 +338,16 @@ class LinkCore:
             except (ValueError, IndexError):
                 return
             self.profile.keepalive_s = interval if interval > 0 else None
+        else:
+            self._doubt_next_ok()
+
+    def _doubt_next_ok(self) -> None:
+        """A reply that may be a damaged `Unknown command`: an ok without N after it proves no fragment ran.
+
+        So a damaged reply can hide a fragment that ran, never report one that did not.
+        """
+        self._unknown_since_ok = True
+        self._unknown_text = ""
 
     def _on_busy(self, now: float) -> None:
         self.stats.busy += 1
