@@ -21,6 +21,8 @@ LineHandler = Callable[[bytes, float], None]
 LostHandler = Callable[[Exception | None], None]
 ResetHook = Callable[[], Awaitable[None]]
 DTR_PULSE_S = 0.1
+# How long close() waits for the port to be closed (pyserial-asyncio-fast closes it in a worker thread).
+CLOSE_TIMEOUT_S = 2.0
 
 
 def candidate_ports() -> list[str]:
@@ -39,12 +41,16 @@ def candidate_ports() -> list[str]:
 
 
 class _LineProtocol(asyncio.Protocol):
-    def __init__(self, on_line: LineHandler, on_lost: LostHandler, partial_after: float) -> None:
+    def __init__(
+        self, on_line: LineHandler, on_lost: Callable[[_LineProtocol, Exception | None], None], partial_after: float
+    ) -> None:
         self._on_line = on_line
         self._on_lost = on_lost
         self._buffer = b""
         self._partial_after = partial_after
         self._flush: asyncio.TimerHandle | None = None
+        # Done once the port is really closed: pyserial-asyncio-fast closes it in a worker thread, later.
+        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def data_received(self, data: bytes) -> None:
         now = time.monotonic()
@@ -77,7 +83,9 @@ class _LineProtocol(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         if self._flush is not None:
             self._flush.cancel()
-        self._on_lost(exc)
+        if not self.closed.done():
+            self.closed.set_result(None)
+        self._on_lost(self, exc)
 
 
 class SerialTransport:
@@ -88,6 +96,7 @@ class SerialTransport:
         self._on_lost = on_lost
         self._reset = reset
         self._transport: asyncio.Transport | None = None
+        self._protocol: _LineProtocol | None = None
         self._serial: serial.Serial | None = None
         self.port = ""
 
@@ -115,6 +124,7 @@ class SerialTransport:
         protocol = _LineProtocol(self._on_line, self._lost, max(0.02, 2000 / baud))
         transport, _ = await serial_asyncio_fast.connection_for_serial(loop, lambda: protocol, instance)
         self._transport = transport
+        self._protocol = protocol
         self._serial = instance
         self.port = port
         log.info("opened %s at %d baud", port, baud)
@@ -159,19 +169,28 @@ class SerialTransport:
         return self._transport.get_write_buffer_size() if self._transport else 0
 
     async def close(self) -> None:
-        """Close the port."""
+        """Close the port, and return once it is closed (its lock released: it can be opened again)."""
         self._serial = None
         transport, self._transport = self._transport, None
-        if transport is not None:
-            transport.abort()
-            await asyncio.sleep(0)
+        protocol, self._protocol = self._protocol, None
+        if transport is None or protocol is None:
+            return
+        transport.abort()
+        try:
+            async with asyncio.timeout(CLOSE_TIMEOUT_S):
+                await asyncio.shield(protocol.closed)
+        except TimeoutError:
+            log.warning("serial port %s did not close within %g s", self.port, CLOSE_TIMEOUT_S)
 
-    def _lost(self, exc: Exception | None) -> None:
-        was_open = self._transport is not None
+    def _lost(self, protocol: _LineProtocol, exc: Exception | None) -> None:
+        # A connection closed earlier reports its end late (after its worker thread closed the port): by then a
+        # new connection may be open, which must not be taken for lost (and leaked, its port still locked).
+        if protocol is not self._protocol:
+            return
         self._transport = None
+        self._protocol = None
         self._serial = None
-        if was_open:
-            self._on_lost(exc)
+        self._on_lost(exc)
 
 
 class _DirectSerial(serial.Serial):  # type: ignore[misc]

@@ -53,14 +53,6 @@ async def optional_json_body(request: web.Request) -> dict[str, object]:
     return await json_body(request)
 
 
-def bool_field(body: Mapping[str, object], name: str) -> bool:
-    """An optional true/false field (false when absent)."""
-    value = body.get(name, False)
-    if not isinstance(value, bool):
-        raise BadRequestError(f'field "{name}" must be true or false, got {_kind(value)} {_clip(value)!r}')
-    return value
-
-
 async def json_body(request: web.Request) -> dict[str, object]:
     """The request body as a JSON object, or a BadRequestError that shows what was wrong."""
     raw = await request.read()
@@ -91,43 +83,12 @@ def require_field(body: Mapping[str, object], name: str) -> object:
     return value
 
 
-def int_field(body: Mapping[str, object], name: str) -> int:
-    """A required whole-number field (true/false are not numbers)."""
-    value = require_field(body, name)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise BadRequestError(f'field "{name}" must be a whole number, got {_kind(value)} {_clip(value)!r}')
-    return value
-
-
 def str_field(value: object, name: str) -> str:
     """A value that must be non-empty text."""
     if not isinstance(value, str):
         raise BadRequestError(f'field "{name}" must be text, got {_kind(value)} {_clip(value)!r}')
     if not value.strip():
         raise BadRequestError(f'field "{name}" must not be empty, got {value!r}')
-    return value
-
-
-def path_id(request: web.Request, kind: str) -> int:
-    """The {id} of a URL like /files/{id} as an integer, or a BadRequestError naming the value."""
-    raw = request.match_info["id"]
-    try:
-        return int(raw, 10)
-    except ValueError:
-        raise BadRequestError(f"{kind} id must be a whole number, got {raw!r}") from None
-
-
-def query_int(request: web.Request, name: str, default: int, lo: int, hi: int) -> int:
-    """An optional whole-number query parameter within bounds."""
-    raw = request.query.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw, 10)
-    except ValueError:
-        raise BadRequestError(f"query parameter {name} must be a whole number, got {raw!r}") from None
-    if not lo <= value <= hi:
-        raise BadRequestError(f"query parameter {name} must be from {lo} to {hi}, got {value}")
     return value
 
 

@@ -8,43 +8,77 @@ from edge.auth.errors import AuthenticationRequiredError, PermissionDeniedError
 from edge.auth.owner import SignedIn
 from edge.control.caller import Caller, CallerKind
 from edge.store.accounts import Session
-from edge.web.context import auth, caller, json_body, path_id, require_field, session, str_field
+from edge.store.pairing import PairingRequest
+from edge.web.context import auth, caller, session
+from edge.web.models.auth import (
+    ApiKeyView,
+    AuthState,
+    ClaimRequest,
+    KeyPath,
+    KeySecret,
+    KeysQuery,
+    LoginRequest,
+    NewKey,
+    SessionInfo,
+)
+from edge.web.models.auth import SignedIn as SignedInView
+from edge.web.models.common import IdPath
+from edge.web.schema import Access, AllOf, ApiRoutes, read_body, read_path, read_query, reply
 from edge.web.security import CSRF_HEADER, SESSION_COOKIE
 
-routes = web.RouteTableDef()
+api = ApiRoutes("auth")
+routes = api.routes
+
+_OWNER = Access.OWNER_SESSION
+_NAME = "a name that is not 1-32 letters, digits, `.`, `_`, `-` (`invalid_name`)"
 
 
-@routes.get("/api/v1/auth/state")
+@api.get("/api/v1/auth/state", access=Access.PUBLIC, responses={200: AuthState})
 async def get_state(request: web.Request) -> web.Response:
     """Whether the device has an owner yet, and the password rule (public: the panel's first screen)."""
     owner = await auth(request).owner_user()
-    return web.json_response(
-        {"claimed": owner is not None, "min_password_length": auth(request).config.min_password_length}
+    return reply(
+        request, {"claimed": owner is not None, "min_password_length": auth(request).config.min_password_length}
     )
 
 
-@routes.post("/api/v1/auth/claim")
+@api.post(
+    "/api/v1/auth/claim",
+    access=Access.PUBLIC,
+    body=ClaimRequest,
+    responses={201: SignedInView},
+    errors={
+        400: f"a password shorter than auth.min_password_length (`password_too_short`); {_NAME}",
+        403: "a wrong setup code (`setup_code_invalid`)",
+        409: "the device has an owner already (`already_claimed`)",
+    },
+)
 async def post_claim(request: web.Request) -> web.Response:
-    """Become the owner with the setup code; answers a signed-in session."""
-    body = await json_body(request)
-    setup_code = str_field(require_field(body, "setup_code"), "setup_code")
-    name = str_field(require_field(body, "username"), "username")
-    password = _password(body)
-    signed_in = await auth(request).owner.claim(setup_code, name, password)
-    await auth(request).record(caller_of(signed_in), "claim", f"owner {name!r} from {request.remote}")
+    """Become the owner with the setup code; answers a signed-in session and sets its cookie."""
+    body = await read_body(request, ClaimRequest)
+    signed_in = await auth(request).owner.claim(body.setup_code, body.username, body.password)
+    await auth(request).record(caller_of(signed_in), "claim", f"owner {body.username!r} from {request.remote}")
     return signed_in_response(request, signed_in, status=201)
 
 
-@routes.post("/api/v1/auth/login")
+@api.post(
+    "/api/v1/auth/login",
+    access=Access.PUBLIC,
+    body=LoginRequest,
+    responses={200: SignedInView},
+    errors={
+        401: "a wrong user name or password (`login_failed`)",
+        409: "the device has no owner yet (`not_claimed`)",
+    },
+)
 async def post_login(request: web.Request) -> web.Response:
     """Sign in with user name and password; sets the session cookie and answers the CSRF token."""
-    body = await json_body(request)
-    name = str_field(require_field(body, "username"), "username")
-    signed_in = await auth(request).owner.login(name, _password(body))
+    body = await read_body(request, LoginRequest)
+    signed_in = await auth(request).owner.login(body.username, body.password)
     return signed_in_response(request, signed_in)
 
 
-@routes.post("/api/v1/auth/logout")
+@api.post("/api/v1/auth/logout", access=_OWNER, responses={204: None})
 async def post_logout(request: web.Request) -> web.Response:
     """End the panel session and clear its cookie."""
     await auth(request).owner.logout(owner_session(request, "signing out"))
@@ -53,7 +87,7 @@ async def post_logout(request: web.Request) -> web.Response:
     return response
 
 
-@routes.get("/api/v1/auth/session")
+@api.get("/api/v1/auth/session", responses={200: SessionInfo})
 async def get_session(request: web.Request) -> web.Response:
     """Who the caller is; for a panel session also its CSRF token and when it ends."""
     who = caller(request)
@@ -61,51 +95,78 @@ async def get_session(request: web.Request) -> web.Response:
     body: dict[str, object] = {"caller": {"kind": who.kind.value, "name": who.name}}
     if current is not None:
         body |= {"csrf_token": current.csrf_token, "expires_at": current.expires_at, "csrf_header": CSRF_HEADER}
-    return web.json_response(body)
+    return reply(request, body)
 
 
-@routes.get("/api/v1/auth/keys")
+@api.get("/api/v1/auth/keys", access=_OWNER, query=KeysQuery, responses={200: list[ApiKeyView]})
 async def list_keys(request: web.Request) -> web.Response:
     """The API keys by name (never the keys themselves); ?revoked=true lists revoked ones too."""
     owner_session(request, "listing API keys")
-    include = request.query.get("revoked", "false").lower() in ("1", "true", "yes")
+    include = read_query(request, KeysQuery).revoked
     keys = await auth(request).keys.list(include_revoked=include)
-    return web.json_response([key.to_dict() for key in keys])
+    return reply(request, [key.to_dict() for key in keys])
 
 
-@routes.post("/api/v1/auth/keys")
+@api.post(
+    "/api/v1/auth/keys",
+    access=_OWNER,
+    body=NewKey,
+    responses={201: AllOf(ApiKeyView, KeySecret)},
+    errors={400: _NAME, 409: "a key of that name exists (`api_key_name_taken`)"},
+)
 async def post_key(request: web.Request) -> web.Response:
     """Create a named API key; the answer is the only time the key is shown."""
     owner_session(request, "creating API keys")
-    name = str_field(require_field(await json_body(request), "name"), "name")
+    name = (await read_body(request, NewKey)).name
     key, record = await auth(request).keys.create(name, caller(request))
     await auth(request).record(caller(request), "api_key_create", record.name)
-    return web.json_response(record.to_dict() | {"key": key}, status=201)
+    return reply(request, record.to_dict() | {"key": key}, status=201)
 
 
-@routes.delete("/api/v1/auth/keys/{name}")
+@api.delete(
+    "/api/v1/auth/keys/{name}",
+    access=_OWNER,
+    path_params=KeyPath,
+    responses={200: ApiKeyView},
+    errors={404: "no working key has this name (`api_key_not_found`)"},
+)
 async def delete_key(request: web.Request) -> web.Response:
     """Revoke an API key by name; it stops working at once."""
     owner_session(request, "revoking API keys")
-    record = await auth(request).keys.revoke(request.match_info["name"])
+    record = await auth(request).keys.revoke(read_path(request, KeyPath).name)
     await auth(request).record(caller(request), "api_key_revoke", record.name)
-    return web.json_response(record.to_dict())
+    return reply(request, record.to_dict())
 
 
-@routes.get("/api/v1/auth/pairing")
+@api.get("/api/v1/auth/pairing", access=_OWNER, responses={200: list[PairingRequest]})
 async def list_pairing(request: web.Request) -> web.Response:
     """Apps waiting for the owner to approve their pairing request."""
     owner_session(request, "listing pairing requests")
-    return web.json_response([item.to_dict() for item in await auth(request).pairing.waiting()])
+    return reply(request, [item.to_dict() for item in await auth(request).pairing.waiting()])
 
 
-@routes.post("/api/v1/auth/pairing/{id}/approve")
+_PAIRING_GONE = "no pairing request has this id, or it was denied, expired or collected (`pairing_request_not_found`)"
+
+
+@api.post(
+    "/api/v1/auth/pairing/{id}/approve",
+    access=_OWNER,
+    path_params=IdPath,
+    responses={200: PairingRequest},
+    errors={404: _PAIRING_GONE},
+)
 async def approve_pairing(request: web.Request) -> web.Response:
     """Approve an app: its next poll collects a new API key named after it."""
     return await _decide(request, approve=True)
 
 
-@routes.post("/api/v1/auth/pairing/{id}/deny")
+@api.post(
+    "/api/v1/auth/pairing/{id}/deny",
+    access=_OWNER,
+    path_params=IdPath,
+    responses={200: PairingRequest},
+    errors={404: _PAIRING_GONE},
+)
 async def deny_pairing(request: web.Request) -> web.Response:
     """Deny an app: its polls answer 404 from now on."""
     return await _decide(request, approve=False)
@@ -127,7 +188,8 @@ def owner_session(request: web.Request, doing: str) -> Session:
 def signed_in_response(request: web.Request, signed_in: SignedIn, status: int = 200) -> web.Response:
     """The new session's details, with its cookie: HttpOnly, SameSite=Strict, expiring with the session."""
     session = signed_in.session
-    response = web.json_response(
+    response = reply(
+        request,
         {
             "user": signed_in.user.to_dict(),
             "csrf_token": session.csrf_token,
@@ -159,16 +221,9 @@ def caller_of(signed_in: SignedIn) -> Caller:
     return Caller(CallerKind.USER, signed_in.user.name)
 
 
-def _password(body: dict[str, object]) -> str:
-    value = require_field(body, "password")
-    if isinstance(value, str):
-        return value  # an empty or short one is refused by the password rule, with its length
-    return str_field(value, "password")
-
-
 async def _decide(request: web.Request, *, approve: bool) -> web.Response:
     owner_session(request, "approving or denying pairing requests")
-    request_id = path_id(request, "pairing request")
+    request_id = read_path(request, IdPath).id
     decided = await auth(request).pairing.decide(str(request_id), approve, str(caller(request)))
     await auth(request).record(caller(request), "pairing_approve" if approve else "pairing_deny", decided.app)
-    return web.json_response(decided.to_dict())
+    return reply(request, decided.to_dict())

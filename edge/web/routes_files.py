@@ -10,12 +10,16 @@ from aiohttp import BodyPartReader, web
 from edge.core.errors import FileRejectedError
 from edge.store.files import FileStore, StoredFile
 from edge.store.upload import sanitise_name
-from edge.web.context import path_id, services
+from edge.web.context import services
 from edge.web.errors import BadRequestError, FileTooLargeError, UnsupportedFileTypeError
+from edge.web.models.common import IdPath
+from edge.web.models.files import UPLOAD, UploadQuery
+from edge.web.schema import ApiRoutes, read_path, read_query, reply
 
 log = logging.getLogger("printedge.web")
 
-routes = web.RouteTableDef()
+api = ApiRoutes("files")
+routes = api.routes
 
 CHUNK_SIZE = 64 * 1024
 FILE_FIELD = "file"
@@ -37,46 +41,66 @@ class _Counted:
             yield chunk
 
 
-@routes.post("/api/v1/files")
+@api.post(
+    "/api/v1/files",
+    raw_body=UPLOAD,
+    query=UploadQuery,
+    responses={201: StoredFile},
+    errors={
+        400: "no `file` field, or neither multipart nor ?name= (`bad_request`); a broken body (`malformed_body`); "
+        "the upload ended early (`request_incomplete`)",
+        413: "larger than api.max_upload_mb (`file_too_large`)",
+        415: "the name does not end in .gcode, .gco or .g (`unsupported_file_type`)",
+        422: "not acceptable G-code: empty, binary, a line too long, a temperature over the limits (`file_rejected`)",
+        507: "not enough free space to store it safely (`disk_full`)",
+    },
+)
 async def post_file(request: web.Request) -> web.Response:
-    """Store an upload: multipart/form-data with a "file" field, or a raw body with ?name=..."""
+    """Store an upload: multipart/form-data with a "file" field, or a raw body with ?name=...
+
+    The upload is streamed to disk, checked and analysed on the way; a rejected one leaves nothing behind.
+    """
     store = services(request).files
+    name = read_query(request, UploadQuery).name
     length = request.content_length
     if length is not None and length > store.max_bytes + MULTIPART_SLACK:
-        raise FileTooLargeError(
-            request.query.get("name", "upload"), _too_large(store, f"the request is {length} bytes")
-        )
+        raise FileTooLargeError(name or "upload", _too_large(store, f"the request is {length} bytes"))
     if request.content_type.startswith("multipart/"):
         stored = await _store_multipart(request, store)
-    elif "name" in request.query:
-        stored = await _store_raw(request, store)
+    elif name is not None:
+        stored = await store_upload(store, name, request.content.iter_chunked(CHUNK_SIZE), request.content_length)
     else:
         raise BadRequestError(
             f'upload needs a multipart/form-data body with a "{FILE_FIELD}" field, or a raw body with '
             f"?name=<file name>; got Content-Type {request.content_type!r} and no name"
         )
     log.info("uploaded file %d (%r, %d bytes) from %s", stored.id, stored.name, stored.size, request.remote)
-    return web.json_response(stored.to_dict(), status=201)
+    return reply(request, stored.to_dict(), status=201)
 
 
-@routes.get("/api/v1/files")
+@api.get("/api/v1/files", responses={200: list[StoredFile]})
 async def list_files(request: web.Request) -> web.Response:
     """Every stored file, newest first."""
     stored = await services(request).files.list()
-    return web.json_response([item.to_dict() for item in stored])
+    return reply(request, [item.to_dict() for item in stored])
 
 
-@routes.get("/api/v1/files/{id}")
+@api.get("/api/v1/files/{id}", path_params=IdPath, responses={200: StoredFile})
 async def get_file(request: web.Request) -> web.Response:
     """One stored file with its analysis."""
-    stored = await services(request).files.get(path_id(request, "file"))
-    return web.json_response(stored.to_dict())
+    stored = await services(request).files.get(read_path(request, IdPath).id)
+    return reply(request, stored.to_dict())
 
 
-@routes.delete("/api/v1/files/{id}")
+@api.delete(
+    "/api/v1/files/{id}",
+    path_params=IdPath,
+    responses={204: None},
+    errors={409: "an unfinished job uses the file (`file_in_use`)"},
+)
 async def delete_file(request: web.Request) -> web.Response:
-    """Delete a stored file unless an unfinished job uses it."""
-    await services(request).files.delete(path_id(request, "file"))
+    """Delete a stored file unless an unfinished job uses it; finished jobs keep their history."""
+    await services(request).files.delete(read_path(request, IdPath).id)
     return web.Response(status=204)
 
 
@@ -93,11 +117,6 @@ async def _store_multipart(request: web.Request, store: FileStore) -> StoredFile
         if isinstance(part, BodyPartReader):
             await part.release()
     raise BadRequestError(f'multipart body has no "{FILE_FIELD}" field (fields given: {", ".join(seen) or "none"})')
-
-
-async def _store_raw(request: web.Request, store: FileStore) -> StoredFile:
-    name = request.query["name"]
-    return await store_upload(store, name, request.content.iter_chunked(CHUNK_SIZE), request.content_length)
 
 
 async def store_upload(store: FileStore, name: str, source: AsyncIterator[bytes], size_hint: int | None) -> StoredFile:

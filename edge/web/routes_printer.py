@@ -6,55 +6,68 @@ import logging
 
 from aiohttp import web
 
-from edge.web.context import caller, json_body, optional_json_body, services, str_field
-from edge.web.errors import BadRequestError
+from edge.web.context import caller, services
+from edge.web.models.printer import (
+    CommandRequest,
+    CommandsSent,
+    EmergencyStopAnswer,
+    EmergencyStopRequest,
+    PrinterStatus,
+)
+from edge.web.schema import ApiRoutes, read_body, reply
 
 log = logging.getLogger("printedge.web")
 
-routes = web.RouteTableDef()
+api = ApiRoutes("printer")
+routes = api.routes
+
+_NOT_READY = "the printer cannot take commands now (`printer_not_ready`, `link_error`, ...)"
 
 
-@routes.get("/api/v1/printer")
+@api.get("/api/v1/printer", responses={200: PrinterStatus})
 async def get_printer(request: web.Request) -> web.Response:
     """The printer link's state, firmware profile, temperatures and statistics."""
-    return web.json_response(services(request).link.status())
+    return reply(request, services(request).link.status())
 
 
-@routes.post("/api/v1/printer/command")
+@api.post(
+    "/api/v1/printer/command",
+    body=CommandRequest,
+    responses={200: CommandsSent},
+    errors={
+        400: "the safety filter or the running job refused a command (`temperature_limit`, `command_not_allowed`, ...)",
+        409: _NOT_READY,
+        504: "the printer did not acknowledge within 30 minutes (`command_timeout`)",
+    },
+)
 async def post_command(request: web.Request) -> web.Response:
-    """Send one or more commands and wait until the printer acknowledged each."""
-    commands = parse_commands(await json_body(request))
+    """Send one or more commands and wait until the printer acknowledged each.
+
+    The whole batch is checked first: if one command is refused, none is sent.
+    """
+    commands = (await read_body(request, CommandRequest)).as_list()
     sent = await services(request).control.send_gcode(caller(request), commands)
-    return web.json_response({"ok": True, "sent": sent})
+    return reply(request, {"ok": True, "sent": sent})
 
 
-@routes.post("/api/v1/printer/emergency-stop")
+@api.post(
+    "/api/v1/printer/emergency-stop",
+    body=EmergencyStopRequest,
+    body_required=False,
+    responses={200: EmergencyStopAnswer},
+)
 async def post_emergency_stop(request: web.Request) -> web.Response:
     """M112 on the wire before anything else happens; the link halts until reset."""
-    body = await optional_json_body(request)
-    reason = str_field(body["reason"], "reason") if "reason" in body else ""
-    result = await services(request).control.emergency_stop(caller(request), reason)
-    return web.json_response({"ok": True} | result.to_dict())
+    body = await read_body(request, EmergencyStopRequest)
+    result = await services(request).control.emergency_stop(caller(request), body.reason)
+    return reply(request, {"ok": True} | result.to_dict())
 
 
-@routes.post("/api/v1/printer/reset")
+@api.post(
+    "/api/v1/printer/reset",
+    responses={200: PrinterStatus},
+    errors={409: "a job is running (`invalid_job_state`)"},
+)
 async def post_reset(request: web.Request) -> web.Response:
     """Reset the printer's board, reconnect the link and answer once it is ready (or after 15 s)."""
-    return web.json_response(await services(request).control.reset(caller(request)))
-
-
-def parse_commands(body: dict[str, object]) -> list[str]:
-    """The commands of a body with "command" (one) or "commands" (a list), checked for shape."""
-    if "command" in body and "commands" in body:
-        raise BadRequestError('give either "command" (one command) or "commands" (a list), not both')
-    if "command" in body:
-        return [str_field(body["command"], "command")]
-    if "commands" not in body:
-        keys = ", ".join(sorted(body)) or "none"
-        raise BadRequestError(f'missing field "command" or "commands" in the request body (fields given: {keys})')
-    value = body["commands"]
-    if not isinstance(value, list):
-        raise BadRequestError(f'field "commands" must be a list of text, got {value!r}')
-    if not value:
-        raise BadRequestError('field "commands" must hold at least one command, got []')
-    return [str_field(item, f"commands[{index}]") for index, item in enumerate(value)]
+    return reply(request, await services(request).control.reset(caller(request)))

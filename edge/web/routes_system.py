@@ -7,12 +7,14 @@ import time
 from aiohttp import web
 
 import edge
-from edge.control.caller import CallerKind
 from edge.services import Services
-from edge.web.context import query_int, services
-from edge.web.errors import BadRequestError
+from edge.store.audit import AuditEntry
+from edge.web.context import services
+from edge.web.models.system import AuditQuery, HealthReport, Status
+from edge.web.schema import Access, ApiRoutes, read_query, reply
 
-routes = web.RouteTableDef()
+api = ApiRoutes("system")
+routes = api.routes
 
 
 def build_status(svc: Services) -> dict[str, object]:
@@ -31,30 +33,28 @@ def all_healthy(components: dict[str, object]) -> bool:
     return all(isinstance(report, dict) and report.get("ok") is True for report in components.values())
 
 
-@routes.get("/health")
+@api.get("/health", access=Access.PUBLIC, responses={200: HealthReport, 503: HealthReport})
 async def get_health(request: web.Request) -> web.Response:
     """200 when every component is healthy, else 503; the body says which is not and why."""
     components = services(request).health()
     ok = all_healthy(components)
-    return web.json_response({"ok": ok, "components": components}, status=200 if ok else 503)
+    return reply(request, {"ok": ok, "components": components}, status=200 if ok else 503)
 
 
-@routes.get("/api/v1/status")
+@api.get("/api/v1/status", responses={200: Status})
 async def get_status(request: web.Request) -> web.Response:
     """Version, uptime, device name, printer and queue."""
-    return web.json_response(build_status(services(request)))
+    return reply(request, build_status(services(request)))
 
 
-@routes.get("/api/v1/audit")
+@api.get("/api/v1/audit", query=AuditQuery, responses={200: list[AuditEntry]})
 async def get_audit(request: web.Request) -> web.Response:
     """Who asked for what, newest first; ?limit=, ?before=<id> to page, ?caller=<kind>, ?action=<name>."""
-    limit = query_int(request, "limit", 100, 1, 1000)
-    before = query_int(request, "before", 0, 0, 2**62) or None
-    kind = request.query.get("caller")
-    if kind is not None and kind not in set(CallerKind):
-        known = ", ".join(k.value for k in CallerKind)
-        raise BadRequestError(f"unknown caller kind {kind!r} in ?caller= (known kinds: {known})")
+    query = read_query(request, AuditQuery)
     entries = await services(request).control.audit(
-        limit=limit, before_id=before, caller_kind=request.query.get("caller"), action=request.query.get("action")
+        limit=query.limit,
+        before_id=query.before or None,
+        caller_kind=None if query.caller is None else query.caller.value,
+        action=query.action,
     )
-    return web.json_response([entry.to_dict() for entry in entries])
+    return reply(request, [entry.to_dict() for entry in entries])

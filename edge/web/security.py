@@ -40,6 +40,9 @@ PUBLIC = frozenset(
         ("GET", "/plugin/appkeys/probe"),
         ("POST", "/plugin/appkeys/request"),
         ("GET", "/plugin/appkeys/request/{app_token}"),
+        ("GET", "/api/v1/openapi.json"),
+        ("GET", "/api/v1/docs"),
+        ("GET", "/api/v1/docs/{asset}"),
     }
 )
 # The public routes that check a setup code, a password or a token: over the failure limit they are refused.

@@ -17,8 +17,10 @@ from edge.web import (
     octoprint,
     routes_appkeys,
     routes_auth,
+    routes_docs,
     routes_files,
     routes_jobs,
+    routes_live,
     routes_octoprint_auth,
     routes_printer,
     routes_system,
@@ -26,11 +28,9 @@ from edge.web import (
 from edge.web.context import AUTH, SERVICES
 from edge.web.errors import error_middleware
 from edge.web.security import add_security_headers, security_middleware
-from edge.web.ws import WebSocketHub
+from edge.web.ws import WEBSOCKETS, WebSocketHub
 
 log = logging.getLogger("printedge.web")
-
-WEBSOCKETS = web.AppKey("websockets", WebSocketHub)
 
 # Handlers still running this long after stop() (a command waiting for the printer) are cancelled.
 SHUTDOWN_TIMEOUT_S = 5.0
@@ -137,12 +137,14 @@ class WebServer:
             routes_auth,
             routes_appkeys,
             routes_octoprint_auth,
+            routes_live,
+            routes_docs,
         )
         for module in modules:
             app.add_routes(module.routes)
         octoprint.setup(app)
+        routes_docs.setup(app)
         app.on_response_prepare.append(add_security_headers)
-        app.router.add_get("/api/v1/ws", self.hub.handle)
         app.on_shutdown.append(_close_websockets)
         app.cleanup_ctx.append(_websocket_tasks)
         return app

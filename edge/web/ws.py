@@ -173,3 +173,6 @@ async def _cancel(task: asyncio.Task[None] | None) -> None:
     task.cancel()
     # wait() rather than await: a cancellation of the caller itself still propagates.
     await asyncio.wait({task})
+
+
+WEBSOCKETS = web.AppKey("websockets", WebSocketHub)

@@ -10,6 +10,7 @@ from aiohttp import web
 from edge.core.errors import CommandNotAllowedError
 from edge.web.context import json_body, services
 from edge.web.errors import BadRequestError
+from edge.web.models.printer import CommandRequest
 from edge.web.octoprint.body import (
     NotSupportedError,
     PrinterBusyError,
@@ -22,7 +23,7 @@ from edge.web.octoprint.body import (
 from edge.web.octoprint.sending import send_gcode
 from edge.web.octoprint.shapes import printer_state, temperatures
 from edge.web.octoprint.state import TemperaturePoint, octoprint_state
-from edge.web.routes_printer import parse_commands
+from edge.web.schema.decode import DecodeError, decode_body
 
 routes = web.RouteTableDef()
 
@@ -96,8 +97,17 @@ async def post_command(request: web.Request) -> web.Response:
     body = await json_body(request)
     if "script" in body:
         raise NotSupportedError('G-code scripts are not supported; send the commands themselves in "commands"')
-    await send_gcode(request, parse_commands(body))
+    await send_gcode(request, _commands(body))
     return web.Response(status=204)
+
+
+def _commands(body: dict[str, object]) -> list[str]:
+    """The "command" or "commands" of an OctoPrint body (other OctoPrint fields, such as "parameters", are ignored)."""
+    fields = {name: value for name, value in body.items() if name in ("command", "commands")}
+    try:
+        return decode_body(CommandRequest, fields).as_list()
+    except DecodeError as exc:
+        raise BadRequestError(str(exc)) from None
 
 
 def _history(request: web.Request) -> list[TemperaturePoint]:
