@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from edge.auth.errors import AuthenticationRequiredError, PermissionDeniedError
+from edge.auth.errors import AuthenticationRequiredError, CredentialError, PermissionDeniedError
 from edge.auth.owner import SignedIn
 from edge.control.caller import Caller, CallerKind
 from edge.store.accounts import Session
@@ -16,10 +16,14 @@ routes = web.RouteTableDef()
 
 @routes.get("/api/v1/auth/state")
 async def get_state(request: web.Request) -> web.Response:
-    """Whether the device has an owner yet, and the password rule (public: the panel's first screen)."""
+    """Whether the device has an owner yet, the password rule, and whether this browser is signed in (public)."""
     owner = await auth(request).owner_user()
     return web.json_response(
-        {"claimed": owner is not None, "min_password_length": auth(request).config.min_password_length}
+        {
+            "claimed": owner is not None,
+            "min_password_length": auth(request).config.min_password_length,
+            "signed_in": await _signed_in(request),
+        }
     )
 
 
@@ -157,6 +161,18 @@ def set_session_cookie(request: web.Request, response: web.StreamResponse, signe
 def caller_of(signed_in: SignedIn) -> Caller:
     """The caller a new session stands for."""
     return Caller(CallerKind.USER, signed_in.user.name)
+
+
+async def _signed_in(request: web.Request) -> bool:
+    """Whether the request carries a live session cookie (the panel cannot read its HttpOnly cookie itself)."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return False
+    try:
+        await auth(request).owner.session(cookie)
+    except CredentialError:
+        return False
+    return True
 
 
 def _password(body: dict[str, object]) -> str:

@@ -39,6 +39,13 @@ async def get_health(request: web.Request) -> web.Response:
     return web.json_response({"ok": ok, "components": components}, status=200 if ok else 503)
 
 
+@routes.get("/api/v1/health")
+async def get_api_health(request: web.Request) -> web.Response:
+    """The same report as /health, always 200 (for the panel: an unhealthy part is news, not a failed request)."""
+    components = services(request).health()
+    return web.json_response({"ok": all_healthy(components), "components": components})
+
+
 @routes.get("/api/v1/status")
 async def get_status(request: web.Request) -> web.Response:
     """Version, uptime, device name, printer and queue."""
