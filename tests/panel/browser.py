@@ -80,7 +80,9 @@ async def chromium() -> AsyncIterator[Browser]:
 
 
 @asynccontextmanager
-async def panel_page(browser: Browser, base_url: str, viewport: dict[str, int] = PHONE) -> AsyncIterator[tuple[Page, PageProblems]]:
+async def panel_page(
+    browser: Browser, base_url: str, viewport: dict[str, int] = PHONE
+) -> AsyncIterator[tuple[Page, PageProblems]]:
     """A fresh browser context on the panel; after the block, any recorded problem fails the test."""
     context = await browser.new_context(base_url=base_url, viewport=viewport)  # type: ignore[arg-type]
     page = await context.new_page()

@@ -129,7 +129,9 @@ async def test_emergency_stop_reset_and_resume_from_the_recovery_point(appliance
         interrupted = page.locator("#history .job", has_text="interrupted")
         await interrupted.get_by_role("button", name="Resume…").click()
         dialog = page.get_by_role("dialog")
-        await expect(dialog.locator("#resume-where")).to_contain_text(re.compile(r"resumes at layer \d+, Z \d+\.\d+ mm"))
+        await expect(dialog.locator("#resume-where")).to_contain_text(
+            re.compile(r"resumes at layer \d+, Z \d+\.\d+ mm")
+        )
         resume = dialog.get_by_role("button", name="Resume print")
         await expect(resume).to_be_disabled()
         await dialog.get_by_label("The part is still attached to the bed").check()
@@ -200,3 +202,25 @@ async def test_screens_at_phone_and_desktop_size(appliance: Appliance, browser: 
                 await screenshot(page, screen)
                 overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
                 assert overflow <= 0, f"{screen} is {overflow} px wider than a {viewport['width']} px screen"
+
+
+async def test_keyboard_alone_reaches_every_screen_and_the_stop_button(appliance: Appliance, browser: Browser) -> None:
+    async with panel_page(browser, appliance.web.url) as (page, _):
+        await claim(page, appliance)
+        await expect(page.get_by_role("heading", level=1)).to_be_focused()
+        await page.reload()
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Printer")
+        await page.keyboard.press("Tab")
+        await expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+        await page.keyboard.press("Tab")
+        await expect(page.get_by_role("button", name="Emergency stop")).to_be_focused()
+        outline = await page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline == "solid", "the focused element shows a visible outline"
+        await page.keyboard.press("Tab")
+        await page.keyboard.press("Tab")
+        await expect(page.get_by_role("link", name="Files")).to_be_focused()
+        await page.keyboard.press("Enter")
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Files")
+        await expect(page.get_by_role("heading", level=1)).to_be_focused()
+        await page.keyboard.press("Tab")
+        await expect(page.get_by_role("button", name="Choose files…")).to_be_focused()

@@ -43,10 +43,10 @@ function showSignIn(state) {
   document.getElementById("halt-banner").hidden = true;
   fill(main);
   document.title = state.claimed ? "Sign in · PrintEdge" : "Claim · PrintEdge";
-  unmount = mountSignIn(main, { claimed: state.claimed, minPassword: state.min_password_length, onSignedIn: start });
+  unmount = mountSignIn(main, { claimed: state.claimed, minPassword: state.min_password_length, onSignedIn: (token) => start(token, true) });
 }
 
-function start(csrfToken) {
+function start(csrfToken, focusHeading = false) {
   setCsrf(csrfToken);
   signedIn = true;
   buildNav();
@@ -55,6 +55,12 @@ function start(csrfToken) {
   pill.hidden = false;
   live.start();
   route();
+  // After signing in, the focus moves from the gone form to the new screen's heading.
+  const heading = main.querySelector("h1");
+  if (heading && focusHeading) {
+    heading.tabIndex = -1;
+    heading.focus();
+  }
 }
 
 function buildNav() {
@@ -97,6 +103,11 @@ function updatePill() {
 }
 
 window.addEventListener("hashchange", route);
+// The hash is the router's: the skip link moves the focus itself instead of changing it.
+document.querySelector(".skip-link").addEventListener("click", (event) => {
+  event.preventDefault();
+  main.focus();
+});
 window.addEventListener("printedge:signed-out", () => {
   if (!signedIn) return;
   toast("Your session ended; sign in again.", "error");
