@@ -16,7 +16,7 @@ from tests.web.conftest import started
 @pytest.fixture
 async def appliance(tmp_path: Path) -> AsyncIterator[Appliance]:
     """The whole appliance with the virtual printer moving in real time (so a print takes seconds, not ms)."""
-    app = await started(tmp_path / "data", simulator__time_scale="1", printer__temperature_interval_s="0.5")
+    app = await started(tmp_path / "data", simulator__time_scale="0.5", printer__temperature_interval_s="0.5")
     try:
         yield app
     finally:

@@ -19,6 +19,7 @@ export class LiveState extends EventTarget {
     this.ws = null;
     this.delay = 500;
     this.stopped = false;
+    this.refreshes = 0;
   }
 
   get jobs() {
@@ -44,7 +45,11 @@ export class LiveState extends EventTarget {
 
   /** Fetch the status again (after a command whose effect the events do not fully carry). */
   async refresh() {
-    this.applyStatus(await get("/api/v1/status"));
+    // Answers may arrive out of order: only the newest request's answer is applied.
+    const ticket = ++this.refreshes;
+    const status = await get("/api/v1/status");
+    if (ticket !== this.refreshes) return;
+    this.applyStatus(status);
     this.emit("status");
   }
 
@@ -88,12 +93,20 @@ export class LiveState extends EventTarget {
         this.progress = msg;
         break;
       case "job_state":
+        this.applyJobState(msg);
         this.refresh().catch(() => {});
         break;
       default:
         break;
     }
     this.emit(msg.type, msg);
+  }
+
+  applyJobState(msg) {
+    const current = this.status?.jobs?.current;
+    if (!current || current.id !== msg.job_id) return;
+    if (["printing", "paused"].includes(msg.state)) this.status.jobs.current = { ...current, state: msg.state, detail: msg.detail };
+    else this.status.jobs.current = null;
   }
 
   applyStatus(status) {
