@@ -5,8 +5,10 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 DATA_DIR ?= $(CURDIR)/data
 APT_PACKAGES := python3-venv python3-dev
+# The panel tests drive Debian's Chromium (never a browser downloaded by Playwright); they skip without it.
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint bench clean system-deps venv
+.PHONY: run test lint bench clean system-deps browser venv
 
 venv: $(VENV)/.installed
 
@@ -26,10 +28,19 @@ system-deps:
 	  fi; \
 	fi
 
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "The panel tests need Chromium ($(CHROMIUM)): sudo apt-get install chromium; they are skipped without it"; \
+	  fi; \
+	fi
+
 run: venv
 	PRINTEDGE_DEVICE__DATA_DIR=$(DATA_DIR) $(BIN)/printedge run
 
-test: venv
+test: venv browser
 	$(BIN)/pytest -q
 
 lint: venv
@@ -41,4 +52,4 @@ bench: venv
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) $(DATA_DIR) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(DATA_DIR) .mypy_cache .ruff_cache .pytest_cache test-artifacts

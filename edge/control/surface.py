@@ -92,6 +92,7 @@ class PrinterControl:
             check_manual(command, printing=printing, paused=paused)
         sent = 0
         for command in checked:
+            self.link.console.sent(command)
             if printing and runner is not None:
                 future = await runner.manual(command)
             else:

@@ -46,6 +46,19 @@ class TemperatureReport(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LinkHealth(Event):
+    """How well the link streams: throughput, resends, and the firmware's free planner and buffer slots."""
+
+    kind: ClassVar[str] = "link_health"
+    latest_wins: ClassVar[bool] = True
+    lines_per_s: float
+    resend_ratio: float
+    in_flight: int
+    planner_free: int | None
+    queue_free: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FirmwareMessage(Event):
     """A notable line from the firmware: error, halt, action command, echo."""
 

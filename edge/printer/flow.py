@@ -104,6 +104,11 @@ class FlowControl:
         """Free planner blocks at the last ADVANCED_OK answer (0 when unknown)."""
         return self._last_planner_free if self.advanced else 0
 
+    @property
+    def queue_free(self) -> int | None:
+        """Free command-buffer slots at the last ADVANCED_OK answer (None when unknown)."""
+        return self._last_queue_free if self.advanced else None
+
     def fall_back(self) -> bool:
         """An error, resend or probe: one line at a time until the link proves clean; True if it was wide."""
         was_wide = self.mode is FlowMode.WINDOW
@@ -171,4 +176,7 @@ class FlowControl:
             "clean_run": self.clean_run,
             "clean_lines_to_widen": self.required,
             "noisy": self.noisy,
+            "advanced_ok": self.advanced,
+            "planner_free": self._last_planner_free if self.advanced else None,
+            "queue_free": self._last_queue_free if self.advanced else None,
         }

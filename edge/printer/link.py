@@ -25,12 +25,14 @@ from edge.core.events import (
     FirmwareMessage,
     FragmentDetected,
     HostAction,
+    LinkHealth,
     LinkStateChanged,
     TemperatureReport,
 )
 from edge.core.tasks import TaskSupervisor
 from edge.gcode.commands import line_kind
 from edge.gcode.safety import SafetyFilter
+from edge.printer.console import ConsoleRing
 from edge.printer.core import LinkCore
 from edge.printer.core_events import (
     CoreEvent,
@@ -45,6 +47,7 @@ from edge.printer.core_settings import CoreSettings
 from edge.printer.profile import FirmwareProfile
 from edge.printer.protocol import Temperatures
 from edge.printer.stats import LinkStats
+from edge.printer.temperature_log import TemperatureLog
 from edge.printer.transport import ResetHook, SerialTransport
 
 log = logging.getLogger("printedge.printer.link")
@@ -59,6 +62,8 @@ ESTOP_SETTLE_S = 0.5
 # The deliberate checksum error at connect: how long to wait for the firmware's Error/Resend, then its ok.
 LEARN_TIMEOUT_S = 1.0
 LEARN_OK_WAIT_S = 0.1
+# How often the link's throughput and buffer report (link_health) is published while connected.
+HEALTH_INTERVAL_S = 1.0
 # Firmware that acknowledges on receipt: how long to wait for the report that proves the moves ran before asking again.
 PROOF_REPOLL_S = 5.0
 
@@ -119,6 +124,9 @@ class PrinterLink:
         self._reset_wanted = asyncio.Event()
         self._ready = asyncio.Event()
         self._timer: asyncio.TimerHandle | None = None
+        self.console = ConsoleRing()
+        self.temperature_log = TemperatureLog()
+        self.lines_per_s = 0.0
 
     # ---- what the link knows --------------------------------------------------------------
 
@@ -148,6 +156,7 @@ class PrinterLink:
         """Connect in the background, reconnecting with backoff."""
         self._tasks.spawn("connection", self._maintain_connection)
         self._tasks.spawn("temperatures", self._poll_temperatures, restart=True)
+        self._tasks.spawn("health", self._report_health, restart=True)
 
     async def stop(self) -> None:
         """Close the port and fail whatever was still waiting."""
@@ -162,7 +171,7 @@ class PrinterLink:
             "port": self._transport.port or self.port,
             "firmware": self.profile.to_dict(),
             "temperatures": asdict(self.temperatures),
-            "link": self.core.status(),
+            "link": self.core.status() | {"lines_per_s": self.lines_per_s},
             "stats": self.stats.to_dict(),
             "last_emergency_stop": None if self.last_estop is None else self.last_estop.to_dict(),
         }
@@ -447,8 +456,32 @@ class PrinterLink:
 
     # ---- moving what the core produced ------------------------------------------------------
 
+    async def _report_health(self) -> None:
+        last_acked, last_at = self.stats.lines_acked, time.monotonic()
+        while True:
+            await asyncio.sleep(HEALTH_INTERVAL_S)
+            now, acked = time.monotonic(), self.stats.lines_acked
+            # A reconnect starts the counters again: no negative rate.
+            self.lines_per_s = round(max(0, acked - last_acked) / (now - last_at), 1)
+            last_acked, last_at = acked, now
+            if self.state is not LinkState.READY:
+                continue
+            flow = self.core.flow
+            self._bus.publish(
+                LinkHealth(
+                    lines_per_s=self.lines_per_s,
+                    resend_ratio=round(self.stats.resend_ratio(), 4),
+                    in_flight=self.in_flight,
+                    planner_free=flow.planner_free if flow.advanced else None,
+                    queue_free=flow.queue_free,
+                )
+            )
+
     def _on_line(self, raw: bytes, at: float) -> None:
-        self.core.receive(raw.decode("ascii", "replace"), at)
+        text = raw.decode("ascii", "replace")
+        if text:
+            self.console.received(text)
+        self.core.receive(text, at)
         self._flush()
 
     def _flush(self) -> None:
@@ -482,6 +515,7 @@ class PrinterLink:
     def _handle(self, event: CoreEvent) -> None:
         if isinstance(event, TemperaturesChanged):
             t = event.temperatures
+            self.temperature_log.note(t)
             self._bus.publish(
                 TemperatureReport(
                     hotend=t.hotend or 0.0,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from edge.auth.errors import AuthenticationRequiredError, PermissionDeniedError
+from edge.auth.errors import AuthenticationRequiredError, CredentialError, PermissionDeniedError
 from edge.auth.owner import SignedIn
 from edge.control.caller import Caller, CallerKind
 from edge.store.accounts import Session
@@ -35,10 +35,15 @@ _NAME = "a name that is not 1-32 letters, digits, `.`, `_`, `-` (`invalid_name`)
 
 @api.get("/api/v1/auth/state", access=Access.PUBLIC, responses={200: AuthState})
 async def get_state(request: web.Request) -> web.Response:
-    """Whether the device has an owner yet, and the password rule (public: the panel's first screen)."""
+    """Whether the device has an owner yet, the password rule, and whether this browser is signed in (public)."""
     owner = await auth(request).owner_user()
     return reply(
-        request, {"claimed": owner is not None, "min_password_length": auth(request).config.min_password_length}
+        request,
+        {
+            "claimed": owner is not None,
+            "min_password_length": auth(request).config.min_password_length,
+            "signed_in": await _signed_in(request),
+        },
     )
 
 
@@ -219,6 +224,18 @@ def set_session_cookie(request: web.Request, response: web.StreamResponse, signe
 def caller_of(signed_in: SignedIn) -> Caller:
     """The caller a new session stands for."""
     return Caller(CallerKind.USER, signed_in.user.name)
+
+
+async def _signed_in(request: web.Request) -> bool:
+    """Whether the request carries a live session cookie (the panel cannot read its HttpOnly cookie itself)."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return False
+    try:
+        await auth(request).owner.session(cookie)
+    except CredentialError:
+        return False
+    return True
 
 
 async def _decide(request: web.Request, *, approve: bool) -> web.Response:

@@ -41,6 +41,13 @@ async def get_health(request: web.Request) -> web.Response:
     return reply(request, {"ok": ok, "components": components}, status=200 if ok else 503)
 
 
+@api.get("/api/v1/health", responses={200: HealthReport})
+async def get_api_health(request: web.Request) -> web.Response:
+    """The same report as /health, always 200 (for the panel: an unhealthy part is news, not a failed request)."""
+    components = services(request).health()
+    return reply(request, {"ok": all_healthy(components), "components": components})
+
+
 @api.get("/api/v1/status", responses={200: Status})
 async def get_status(request: web.Request) -> web.Response:
     """Version, uptime, device name, printer and queue."""

@@ -55,7 +55,14 @@ CREDENTIAL_ROUTES = frozenset(
     }
 )
 # Reads that stay private when auth.lan_read_only opens status reads to the LAN.
-PRIVATE_READS = ("/api/v1/auth/", "/api/v1/audit", "/api/v1/ws")
+PRIVATE_READS = (
+    "/api/v1/auth/",
+    "/api/v1/audit",
+    "/api/v1/ws",
+    "/api/v1/logs",
+    "/api/v1/config",
+    "/api/v1/printer/console",
+)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "

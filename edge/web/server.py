@@ -12,16 +12,21 @@ from aiohttp import web
 from edge.auth.service import Authenticator
 from edge.core.component import Health
 from edge.core.errors import PrintEdgeError
+from edge.core.log_ring import LogRing
 from edge.services import Services
 from edge.web import (
     octoprint,
+    panel,
     routes_appkeys,
     routes_auth,
+    routes_console,
+    routes_diagnostics,
     routes_docs,
     routes_files,
     routes_jobs,
     routes_live,
     routes_octoprint_auth,
+    routes_preview,
     routes_printer,
     routes_system,
 )
@@ -56,6 +61,8 @@ class WebServer:
             Path(services.config.device.data_dir).expanduser(),
             audit=services.control.audit_log,
         )
+        self.logs = LogRing()
+        self.panel = panel.PanelAssets()
         self.app = self._build_app()
         self._runner: web.AppRunner | None = None
 
@@ -68,6 +75,8 @@ class WebServer:
 
     async def start(self) -> None:
         """Bind config.api.host:config.api.port (0 picks a free port) and start serving."""
+        self.logs.attach(logging.getLogger("printedge"))
+        await self.panel.load()
         try:
             await self.auth.start()
         except PrintEdgeError as exc:
@@ -104,6 +113,7 @@ class WebServer:
     async def stop(self) -> None:
         """Close the WebSockets, then the listener and the remaining requests; safe to call twice."""
         runner, self._runner = self._runner, None
+        self.logs.detach()
         if runner is None:
             return
         await self.hub.close_all()
@@ -129,7 +139,11 @@ class WebServer:
         app[SERVICES] = self.services
         app[AUTH] = self.auth
         app[WEBSOCKETS] = self.hub
+        app[panel.PANEL] = self.panel
+        app[routes_diagnostics.LOGS] = self.logs
+        app[routes_preview.PREVIEW_CACHE] = routes_preview.LayerIndexCache()
         modules = (
+            panel,
             routes_system,
             routes_printer,
             routes_files,
@@ -139,6 +153,9 @@ class WebServer:
             routes_octoprint_auth,
             routes_live,
             routes_docs,
+            routes_console,
+            routes_diagnostics,
+            routes_preview,
         )
         for module in modules:
             app.add_routes(module.routes)

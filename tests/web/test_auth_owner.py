@@ -24,7 +24,7 @@ async def owners(app: Appliance) -> int:
 
 async def test_an_unclaimed_device_says_so_and_keeps_a_setup_code_in_its_data_directory(appliance: Appliance) -> None:
     async with anonymous(appliance) as browser, browser.get("/api/v1/auth/state") as response:
-        assert await status_of(response) == (200, {"claimed": False, "min_password_length": 10})
+        assert await status_of(response) == (200, {"claimed": False, "min_password_length": 10, "signed_in": False})
     assert setup_code_path(appliance.data_dir).stat().st_mode & 0o077 == 0, "only its user may read the code"
 
 

@@ -12,10 +12,11 @@ Name = Annotated[str, Meta(not_blank=True)]
 
 
 class AuthState(TypedDict):
-    """Whether the device has an owner yet, and the password rule."""
+    """Whether the device has an owner yet, the password rule, and whether this browser is signed in."""
 
     claimed: bool
     min_password_length: int
+    signed_in: bool
 
 
 @dataclass(frozen=True)
