@@ -261,12 +261,12 @@ class JobManager:
                 resume=point,
             )
         finally:
-            try:
-                # Shielded: a cancelled queue task (service stop) still records how the job ended.
-                await asyncio.shield(self._finish(job, outcome))
-            finally:
-                self.runner = None
-                self.current = None
+            # No longer current before its end is announced: a client that reads the status on that event
+            # must not see the job still printing.
+            self.runner = None
+            self.current = None
+            # Shielded: a cancelled queue task (service stop) still records how the job ended.
+            await asyncio.shield(self._finish(job, outcome))
         return True
 
     async def _finish(self, job: Job, outcome: RunOutcome) -> None:
