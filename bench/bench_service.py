@@ -1,4 +1,4 @@
-"""Service benchmarks: start-up time and memory, event-loop stalls with 50 WebSocket clients, e-stop latency."""
+"""Service benchmarks: start-up time and memory, event-loop stalls with 100 WebSocket clients, e-stop latency."""
 
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ async def _loop_monitor(samples: list[float], stop: asyncio.Event) -> None:
         samples.append(time.perf_counter() - t - interval)
 
 
-async def service_under_load(work: Path, clients: int = 50) -> dict[str, object]:
+async def service_under_load(work: Path, clients: int = 100) -> dict[str, object]:
     """Stream a curves file through the API with WebSocket clients attached; then emergency-stop it."""
     sim = SimulatorProcess(work, baud=250000, latency_ms=2.0, time_scale=1.0, advanced_ok=True, name="svc")
     port = free_port()
