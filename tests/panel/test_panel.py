@@ -53,7 +53,9 @@ async def drawn_pixels(page: Page, rgb: tuple[int, int, int]) -> int:
 async def test_claim_upload_print_pause_resume_cancel_and_preview(appliance: Appliance, browser: Browser) -> None:
     async with panel_page(browser, appliance.web.url) as (page, _):
         await claim(page, appliance)
-        await page.get_by_role("button", name="Sign out").click()
+        # The sign-out request must be over before sign_in() navigates, or the navigation aborts it.
+        async with page.expect_request_finished(lambda request: request.url.endswith("/api/v1/auth/logout")):
+            await page.get_by_role("button", name="Sign out").click()
         await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
         await sign_in(page)
 
