@@ -69,3 +69,16 @@ export function when(unix) {
   if (!unix) return "—";
   return new Date(unix * 1000).toLocaleString([], { dateStyle: "short", timeStyle: "short" });
 }
+
+/** Size a canvas's backing store to its CSS box at the screen's pixel ratio; its 2D context in CSS pixels, or null when hidden. */
+export function fitCanvas(canvas) {
+  const ratio = window.devicePixelRatio || 1;
+  const width = canvas.clientWidth;
+  const height = canvas.clientHeight;
+  if (!width || !height) return null;
+  canvas.width = Math.round(width * ratio);
+  canvas.height = Math.round(height * ratio);
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  return { ctx, width, height };
+}

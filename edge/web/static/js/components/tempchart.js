@@ -1,5 +1,7 @@
 // The temperature chart: the last 10 minutes of hotend and bed, with their targets as dashed lines.
 
+import { fitCanvas } from "../dom.js";
+
 const WINDOW_S = 600;
 const COLORS = { hotend: "#c2410c", bed: "#1d4ed8", grid: "#d5d9e0", text: "#4a5260" };
 
@@ -24,15 +26,9 @@ export class TemperatureChart {
   }
 
   draw() {
-    const canvas = this.canvas;
-    const ratio = window.devicePixelRatio || 1;
-    const width = canvas.clientWidth;
-    const height = canvas.clientHeight;
-    if (!width || !height) return;
-    canvas.width = Math.round(width * ratio);
-    canvas.height = Math.round(height * ratio);
-    const ctx = canvas.getContext("2d");
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    const fitted = fitCanvas(this.canvas);
+    if (!fitted) return;
+    const { ctx, width, height } = fitted;
     ctx.clearRect(0, 0, width, height);
     const pad = { left: 36, right: 8, top: 8, bottom: 20 };
     const plotW = width - pad.left - pad.right;

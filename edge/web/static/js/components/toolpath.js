@@ -1,5 +1,7 @@
 // Draws one layer's toolpath on a canvas: travel thin and grey, extrusion blue, the executed part orange.
 
+import { fitCanvas } from "../dom.js";
+
 const COLORS = { bed: "#eef1f5", grid: "#d5d9e0", travel: "#a7afbb", todo: "#7aa7d9", done: "#c2410c" };
 
 /** A canvas view of segments [x0, y0, x1, y1, extruding, end byte]. */
@@ -35,15 +37,9 @@ export class ToolpathView {
   }
 
   draw() {
-    const canvas = this.canvas;
-    const ratio = window.devicePixelRatio || 1;
-    const width = canvas.clientWidth;
-    const height = canvas.clientHeight;
-    if (!width || !height) return;
-    canvas.width = Math.round(width * ratio);
-    canvas.height = Math.round(height * ratio);
-    const ctx = canvas.getContext("2d");
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    const fitted = fitCanvas(this.canvas);
+    if (!fitted) return;
+    const { ctx, width, height } = fitted;
     ctx.fillStyle = COLORS.bed;
     ctx.fillRect(0, 0, width, height);
     const b = this.bounds || { minX: 0, minY: 0, maxX: 100, maxY: 100 };
