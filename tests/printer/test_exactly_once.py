@@ -36,6 +36,19 @@ def read_log(path: Path) -> list[tuple[int | None, str, bool]]:
     return entries
 
 
+def sequence_faults(numbers: list[int | None], first: int) -> str:
+    """The first few places where the executed numbers leave first, first + 1, ..., with their neighbours."""
+    faults = []
+    want = first
+    for i, n in enumerate(numbers):
+        if n != want:
+            faults.append(f"at {i}: got {n}, wanted {want}, around {numbers[max(0, i - 3) : i + 4]}")
+            if len(faults) == 5:
+                break
+        want = (n if n is not None else want) + 1
+    return f"{len(numbers)} lines ran; " + "; ".join(faults)
+
+
 @pytest.mark.slow
 async def test_100k_lines_with_1_percent_corruption_each_way_execute_exactly_once_in_order(tmp_path: Path) -> None:
     expected = big_file(tmp_path / "big.gcode")
@@ -76,7 +89,10 @@ async def test_100k_lines_with_1_percent_corruption_each_way_execute_exactly_onc
     later_intact = {n for n, _, bad in run if not bad}
     misnumbered = [(n, c) for n, c, bad in run if bad and n in later_intact]
     job = [(n, c, bad) for n, c, bad in run if not (bad and n in later_intact)]
-    assert [n for n, _, _ in job] == list(range(first, first + LINES)), "every line exactly once, in order"
+    numbers = [n for n, _, _ in job]
+    assert numbers == list(range(first, first + LINES)), (
+        f"not every line exactly once, in order: {sequence_faults(numbers, first)}"
+    )
     damaged = sum(1 for _, _, bad in job if bad)
     wrong = sum(1 for (_, c, bad), want in zip(job, expected, strict=True) if c != want and not bad)
     assert wrong == 0, "a line that differs from the file must be one the checksum could not catch"
