@@ -139,6 +139,22 @@ class AuditConfig:
 
 
 @dataclass(kw_only=True)
+class AgentsConfig:
+    """Text and models to G-code: the worker process, the slicer and its profiles, upload limits."""
+
+    slicer_path: str = "prusa-slicer"
+    profiles_dir: str = ""  # empty: the profiles shipped in config/profiles
+    printer_profile: str = bounded("generic_marlin_220", choices=("generic_marlin_220", "prusa_mk3s", "ender3_v2"))
+    material: str = bounded("PLA", choices=("PLA", "PETG", "ABS", "TPU"))
+    quality: str = bounded("standard", choices=("draft", "standard", "fine", "ultra"))
+    cad_timeout_s: float = bounded(120.0, 1, 3600)
+    slice_timeout_s: float = bounded(600.0, 1, 86400)
+    worker_nice: int = bounded(10, 0, 19)
+    max_model_mb: int = bounded(100, 1, 4096)
+    max_triangles: int = bounded(2_000_000, 100, 100_000_000)
+
+
+@dataclass(kw_only=True)
 class AppConfig:
     """The whole configuration."""
 
@@ -149,4 +165,5 @@ class AppConfig:
     api: ApiConfig = field(default_factory=ApiConfig)
     auth: AuthConfig = field(default_factory=AuthConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
+    agents: AgentsConfig = field(default_factory=AgentsConfig)
     log_level: str = bounded("INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
