@@ -240,6 +240,8 @@ class JobManager:
         if job is None:
             return False
         try:
+            if job.file_id is None:
+                raise NotFoundError("G-code file of job", job.id)
             path = await self.files.path_of(job.file_id)
             stored = await self.files.get(job.file_id)
             point = await self.jobs.latest_recovery(job.id) if resuming else None

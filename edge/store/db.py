@@ -76,8 +76,9 @@ class Database:
             # FULL, not NORMAL: in WAL mode NORMAL may lose the last commits on a power cut, and an
             # acknowledged upload or a job state must survive one. Writes are few, so the fsync is cheap.
             await conn.execute("PRAGMA synchronous = FULL")
-            await conn.execute("PRAGMA foreign_keys = ON")
+            # Migrations run before foreign keys are on: a table rebuild must not cascade its DROP.
             self._schema_version = await apply_migrations(conn, self.path)
+            await conn.execute("PRAGMA foreign_keys = ON")
         except BaseException as exc:
             await conn.close()
             self._error = str(exc)

@@ -43,6 +43,8 @@ _RECOVERY_FIELDS = (
 
 # The verb an error names when a job may not move to a state: "cannot cancel job 3: it is completed, ...".
 ACTIONS: dict[JobState, str] = {
+    JobState.PREPARING: "prepare",
+    JobState.AWAITING_CONFIRMATION: "await confirmation of",
     JobState.QUEUED: "queue",
     JobState.PRINTING: "start",
     JobState.PAUSED: "pause",
@@ -103,6 +105,35 @@ class JobRepository:
             )
             await self.add_event(job_id, JobState.QUEUED.value, f"file {file_id} ({row['name']})")
             return await self.get(job_id)
+
+    async def create_prepared(self, source: str, name: str, text: str, options: dict[str, object]) -> Job:
+        """A new job from text or a model: it prepares (research, CAD, slicing) before it can be queued."""
+        if source not in ("text", "model"):
+            raise ValueError(f"a prepared job comes from text or a model, not {source!r}")
+        async with self.db.transaction():
+            job_id = await self.db.insert(
+                "INSERT INTO jobs (file_id, file_name, state, created_at, source, source_text, options) "
+                "VALUES (NULL, ?, ?, ?, ?, ?, ?)",
+                (name, JobState.PREPARING.value, time.time(), source, text, json.dumps(options, sort_keys=True)),
+            )
+            await self.add_event(job_id, JobState.PREPARING.value, f"from {source}: {text or name}")
+            return await self.get(job_id)
+
+    async def set_stage(self, job_id: int, stage: str) -> None:
+        """The pipeline stage a preparing job is at (or "" once it is past them)."""
+        if not await self.db.execute("UPDATE jobs SET stage = ? WHERE id = ?", (stage, job_id)):
+            raise NotFoundError("job", job_id)
+
+    async def attach_file(self, job_id: int, file_id: int, name: str, lines_total: int, bytes_total: int) -> Job:
+        """Give a preparing job the G-code file its slice produced."""
+        changed = await self.db.execute(
+            "UPDATE jobs SET file_id = ?, file_name = ?, lines_total = ?, bytes_total = ? WHERE id = ? AND state = ?",
+            (file_id, name, lines_total, bytes_total, job_id, JobState.PREPARING.value),
+        )
+        if not changed:
+            job = await self.get(job_id)
+            raise InvalidJobStateError(job_id, job.state.value, "attach a sliced file to", [JobState.PREPARING.value])
+        return await self.get(job_id)
 
     async def get(self, job_id: int) -> Job:
         """One job, or NotFoundError."""
@@ -348,7 +379,7 @@ def interruption_detail(job: Job, point: RecoveryPoint | None) -> str:
 def _job(row: sqlite3.Row) -> Job:
     return Job(
         id=int(row["id"]),
-        file_id=int(row["file_id"]),
+        file_id=None if row["file_id"] is None else int(row["file_id"]),
         file_name=str(row["file_name"]),
         state=JobState(row["state"]),
         created_at=float(row["created_at"]),
@@ -362,7 +393,20 @@ def _job(row: sqlite3.Row) -> Job:
         detail=str(row["detail"]),
         resume_from_line=int(row["resume_from_line"]),
         stats=_stats(row),
+        source=str(row["source"]),
+        source_text=str(row["source_text"]),
+        stage=str(row["stage"]),
+        options=_options(row),
     )
+
+
+def _options(row: sqlite3.Row) -> dict[str, object]:
+    try:
+        options = json.loads(row["options"])
+    except ValueError:
+        log.warning("job %s has unreadable options: %.60r", row["id"], row["options"])
+        return {}
+    return options if isinstance(options, dict) else {}
 
 
 def _stats(row: sqlite3.Row) -> dict[str, object]:

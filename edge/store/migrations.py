@@ -178,6 +178,62 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX pairing_state ON pairing_requests (state, expires_at);
         """,
     ),
+    (
+        8,
+        """
+        -- Jobs from text or a model: a job is no longer tied to a G-code file until its slice exists.
+        -- SQLite cannot relax NOT NULL or a CHECK in place, so the table is rebuilt (foreign keys are off
+        -- while migrations run, so the rebuild cascades nothing).
+        CREATE TABLE jobs_new (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            file_id INTEGER REFERENCES files (id),
+            file_name TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('preparing', 'awaiting_confirmation', 'queued', 'printing',
+                'paused', 'completed', 'cancelled', 'failed', 'interrupted')),
+            created_at REAL NOT NULL,
+            started_at REAL,
+            finished_at REAL,
+            lines_done INTEGER NOT NULL DEFAULT 0,
+            lines_total INTEGER NOT NULL DEFAULT 0,
+            bytes_done INTEGER NOT NULL DEFAULT 0,
+            bytes_total INTEGER NOT NULL DEFAULT 0,
+            layer INTEGER NOT NULL DEFAULT 0,
+            detail TEXT NOT NULL DEFAULT '',
+            resume_from_line INTEGER NOT NULL DEFAULT 0,
+            queue_position INTEGER NOT NULL DEFAULT 0,
+            stats TEXT NOT NULL DEFAULT '{}',
+            source TEXT NOT NULL DEFAULT 'gcode' CHECK (source IN ('gcode', 'model', 'text')),
+            source_text TEXT NOT NULL DEFAULT '',
+            stage TEXT NOT NULL DEFAULT '',
+            options TEXT NOT NULL DEFAULT '{}'
+        );
+        INSERT INTO jobs_new (id, file_id, file_name, state, created_at, started_at, finished_at, lines_done,
+            lines_total, bytes_done, bytes_total, layer, detail, resume_from_line, queue_position, stats)
+        SELECT id, file_id, file_name, state, created_at, started_at, finished_at, lines_done,
+            lines_total, bytes_done, bytes_total, layer, detail, resume_from_line, queue_position, stats FROM jobs;
+        -- Ids of deleted newest jobs are never reused: carry the counter over.
+        UPDATE sqlite_sequence SET seq = MAX(seq, COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'jobs'), 0))
+            WHERE name = 'jobs_new';
+        DROP TABLE jobs;
+        ALTER TABLE jobs_new RENAME TO jobs;
+        CREATE INDEX jobs_state ON jobs (state, id);
+        CREATE INDEX jobs_file ON jobs (file_id);
+        CREATE INDEX jobs_queue ON jobs (state, queue_position, id);
+
+        -- Each stage a job runs (research, cad, slice, confirm): its state, progress and output (JSON).
+        CREATE TABLE job_stages (
+            job_id INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+            stage TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'done', 'failed', 'cancelled')),
+            progress REAL NOT NULL DEFAULT 0,
+            message TEXT NOT NULL DEFAULT '',
+            output TEXT NOT NULL DEFAULT '{}',
+            started_at REAL,
+            finished_at REAL,
+            PRIMARY KEY (job_id, stage)
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = max(version for version, _ in MIGRATIONS)

@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass, field
 class JobState(enum.StrEnum):
     """Where a job is in its life."""
 
+    PREPARING = "preparing"  # research, CAD or slicing is running
+    AWAITING_CONFIRMATION = "awaiting_confirmation"  # sliced; a person looks at the preview and confirms
     QUEUED = "queued"
     PRINTING = "printing"
     PAUSED = "paused"
@@ -54,7 +56,7 @@ class Job:
     """A print job as stored."""
 
     id: int
-    file_id: int
+    file_id: int | None  # None until a job from text or a model has been sliced
     file_name: str
     state: JobState
     created_at: float
@@ -68,6 +70,10 @@ class Job:
     detail: str = ""
     resume_from_line: int = 0
     stats: dict[str, object] = field(default_factory=dict)
+    source: str = "gcode"  # gcode, model or text
+    source_text: str = ""  # the request a text job was made from
+    stage: str = ""  # the pipeline stage running or waiting (research, cad, slice, confirm); "" once queued
+    options: dict[str, object] = field(default_factory=dict)  # material, quality, printer profile asked for
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""

@@ -124,7 +124,7 @@ async def delete_file(request: web.Request) -> web.Response:
     ids = {stored.id for stored in matching}
     users = [job for job in await svc.jobs.list(limit=1000, states=_UNFINISHED) if job.file_id in ids]
     if users:
-        raise FileInUseError(users[0].file_id, name, sorted(job.id for job in users))
+        raise FileInUseError(min(ids), name, sorted(job.id for job in users))
     for stored in matching:
         await svc.files.delete(stored.id)
     return web.Response(status=204)

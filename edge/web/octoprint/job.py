@@ -77,7 +77,8 @@ async def post_job(request: web.Request) -> web.Response:
         if not paused:
             raise PrinterBusyError("Printer does not have an active print job or is not paused")
         await control.cancel(caller(request), current.id)
-        await control.start_job(caller(request), current.file_id)
+        if current.file_id is not None:
+            await control.start_job(caller(request), current.file_id)
     elif command == "cancel":
         await control.cancel(caller(request), current.id)
     else:
@@ -148,7 +149,9 @@ async def _last_job(request: web.Request) -> Job | None:
     return jobs[0] if jobs else None
 
 
-async def _stored(request: web.Request, file_id: int) -> StoredFile | None:
+async def _stored(request: web.Request, file_id: int | None) -> StoredFile | None:
+    if file_id is None:
+        return None
     with contextlib.suppress(NotFoundError):
         return await services(request).files.get(file_id)
     return None
