@@ -94,6 +94,7 @@ class JobsConfig:
     """Queue behaviour and the scripts run on pause and cancel."""
 
     auto_continue: bool = False
+    auto_confirm: bool = False  # a job from text or a model queues without waiting for a person to confirm it
     recovery_interval_s: float = bounded(5.0, 0.5, 600)
     park_retract_mm: float = bounded(2.0, 0, 50)
     park_lift_mm: float = bounded(10.0, 0, 200)

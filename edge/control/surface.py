@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
 from edge.control.caller import Caller, CallerKind
@@ -22,6 +23,7 @@ from edge.core.errors import (
 from edge.core.events import EventBus, HostAction
 from edge.core.tasks import TaskSupervisor
 from edge.jobs.manager import JobManager
+from edge.jobs.pipeline import Pipeline
 from edge.printer.link import EmergencyStopResult, PrinterLink
 from edge.printer.outcome import RunPhase
 from edge.store.audit import AuditEntry, AuditLog, AuditResult
@@ -44,9 +46,12 @@ class PrinterControl:
 
     name = "control"
 
-    def __init__(self, link: PrinterLink, manager: JobManager, audit: AuditLog, bus: EventBus) -> None:
+    def __init__(
+        self, link: PrinterLink, manager: JobManager, audit: AuditLog, bus: EventBus, pipeline: Pipeline | None = None
+    ) -> None:
         self.link = link
         self.manager = manager
+        self.pipeline = pipeline
         self.audit_log = audit
         self._bus = bus
         self._tasks = TaskSupervisor("control")
@@ -165,8 +170,35 @@ class PrinterControl:
         return await self.manager.resume_interrupted(job_id)
 
     async def cancel(self, caller: Caller, job_id: int) -> Job:
-        """Cancel a queued, running or paused job."""
-        return await self._audited(caller, "cancel", f"job {job_id}", lambda: self.manager.cancel(job_id))
+        """Cancel a job that is preparing, awaiting confirmation, queued, running or paused."""
+        return await self._audited(caller, "cancel", f"job {job_id}", lambda: self._cancel(job_id))
+
+    async def _cancel(self, job_id: int) -> Job:
+        job = await self.manager.jobs.get(job_id)
+        if job.state in (JobState.PREPARING, JobState.AWAITING_CONFIRMATION):
+            return await self._pipeline().cancel(job_id)
+        return await self.manager.cancel(job_id)
+
+    async def make_from_text(self, caller: Caller, text: str, options: dict[str, object]) -> Job:
+        """A job from a sentence: research now (a refusal makes no job), then CAD and slicing in the background."""
+        return await self._audited(
+            caller, "make_from_text", text[:500], lambda: self._pipeline().from_text(text, options)
+        )
+
+    async def make_from_model(self, caller: Caller, name: str, upload: Path, options: dict[str, object]) -> Job:
+        """A job from an uploaded model (already saved at `upload`): check, place and slice it in the background."""
+        return await self._audited(
+            caller, "make_from_model", name, lambda: self._pipeline().from_model(name, upload, options)
+        )
+
+    async def confirm(self, caller: Caller, job_id: int) -> Job:
+        """A person has seen a sliced job's preview: queue it."""
+        return await self._audited(caller, "confirm", f"job {job_id}", lambda: self._pipeline().confirm(job_id))
+
+    def _pipeline(self) -> Pipeline:
+        if self.pipeline is None:
+            raise CommandRejectedError("text and model jobs are not available: this appliance runs no pipeline")
+        return self.pipeline
 
     async def confirm_bed_clear(self, caller: Caller) -> dict[str, object]:
         """A person confirms the bed is empty: the next queued job may start."""

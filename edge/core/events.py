@@ -100,6 +100,18 @@ class JobStateChanged(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class JobStageChanged(Event):
+    """A stage of a job from text or a model (research, cad, slice, confirm) moved on or reported progress."""
+
+    kind: ClassVar[str] = "job_stage"
+    job_id: int
+    stage: str
+    state: str
+    progress: float = 0.0
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class JobProgress(Event):
     """Progress of the running job."""
 

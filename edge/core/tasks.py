@@ -32,6 +32,10 @@ class TaskSupervisor:
         task = self._tasks.get(name)
         return task is not None and not task.done()
 
+    def names(self) -> list[str]:
+        """The names of the tasks alive now."""
+        return [name for name, task in self._tasks.items() if not task.done()]
+
     async def cancel(self, name: str) -> None:
         """Cancel one task and wait for it to finish."""
         task = self._tasks.pop(name, None)

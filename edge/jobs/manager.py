@@ -202,6 +202,10 @@ class JobManager:
         self._wake.set()
         return jobs
 
+    def wake(self) -> None:
+        """A job was queued from elsewhere (the pipeline): look at the queue again."""
+        self._wake.set()
+
     async def confirm_bed_clear(self) -> None:
         """A person says the bed is empty: the next queued job may start."""
         self.bed_clear = True
