@@ -48,8 +48,11 @@ def write_stl(mesh: trimesh.Trimesh, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     try:
+        data = mesh.export(file_type="stl")
+        if not isinstance(data, bytes):
+            raise TypeError(f"trimesh exported {type(data).__name__}, not bytes, as binary STL")
         with os.fdopen(fd, "wb") as handle:
-            handle.write(mesh.export(file_type="stl"))
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, out)

@@ -20,6 +20,7 @@ from edge.agents.spec import BuildLimits
 COPY_GAP_MM = 5.0
 FACE_CANDIDATES = 12  # the largest convex-hull facets whose flat area in the model is measured
 DOWN = np.array([0.0, 0.0, -1.0])
+QUARTER_TURN = np.array([[0.0, -1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]])
 
 
 def lay_flat(mesh: trimesh.Trimesh) -> dict[str, Any]:
@@ -31,7 +32,7 @@ def lay_flat(mesh: trimesh.Trimesh) -> dict[str, Any]:
             best_normal, best_area = normal, area
     rotated = not np.allclose(best_normal, DOWN)
     if rotated:
-        mesh.apply_transform(trimesh.geometry.align_vectors(best_normal, DOWN))
+        mesh.apply_transform(trimesh.geometry.align_vectors(best_normal, DOWN))  # type: ignore[no-untyped-call]
     return {"rotated": rotated, "face_down_mm2": round(best_area, 1)}
 
 
@@ -40,7 +41,7 @@ def turn_to_fit(mesh: trimesh.Trimesh, limits: BuildLimits, error: type[AgentErr
     if fits(mesh.extents, limits):
         return False
     if fits(mesh.extents[[1, 0, 2]], limits):
-        mesh.apply_transform(trimesh.transformations.rotation_matrix(math.pi / 2, (0.0, 0.0, 1.0)))
+        mesh.apply_transform(QUARTER_TURN)
         return True
     check_fits(mesh.extents, limits, error)
     return False
@@ -70,7 +71,10 @@ def arrange_copies(mesh: trimesh.Trimesh, copies: int, limits: BuildLimits) -> t
         copy = mesh.copy()
         copy.apply_translation(((i % columns) * (fx + COPY_GAP_MM), (i // columns) * (fy + COPY_GAP_MM), 0.0))
         parts.append(copy)
-    return trimesh.util.concatenate(parts)
+    joined = trimesh.util.concatenate(parts)
+    if not isinstance(joined, trimesh.Trimesh):
+        raise TypeError(f"joining copies gave {type(joined).__name__}, not a mesh")
+    return joined
 
 
 def _grid(copies: int, fx: float, fy: float, limits: BuildLimits) -> int | None:

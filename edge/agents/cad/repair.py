@@ -32,7 +32,7 @@ def repair(mesh: trimesh.Trimesh, *, indexed: bool) -> list[str]:
             done.append(f"filled a small hole ({open_edges} open edges)")
     if mesh.is_watertight and not mesh.is_winding_consistent:
         before = mesh.faces.copy()
-        trimesh.repair.fix_winding(mesh)
+        trimesh.repair.fix_winding(mesh)  # type: ignore[no-untyped-call]
         turned = int((mesh.faces != before).any(axis=1).sum())
         done.append(f"turned {turned} triangles to match their neighbours' winding")
     if mesh.is_watertight and mesh.is_winding_consistent and mesh.volume < 0:
