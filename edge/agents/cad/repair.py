@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
 import trimesh
 
 from edge.agents.cad.checks import edge_counts
 
-TINY_HOLE_EDGES = 8  # a hole with at most this many open edges may be filled, if that closes the mesh
+# A hole may be filled (if that closes the mesh) when it is tiny: at most this many open edges, together
+# at most this share of the model's bounding-box diagonal long. A missing side is refused, not patched.
+TINY_HOLE_EDGES = 8
+TINY_HOLE_SHARE = 0.05
 
 
 def repair(mesh: trimesh.Trimesh, *, indexed: bool) -> list[str]:
@@ -28,7 +32,8 @@ def repair(mesh: trimesh.Trimesh, *, indexed: bool) -> list[str]:
     mesh.remove_unreferenced_vertices()
     if not mesh.is_watertight:
         open_edges, shared = edge_counts(mesh)
-        if shared == 0 and open_edges <= TINY_HOLE_EDGES and trimesh.repair.fill_holes(mesh):
+        tiny = shared == 0 and open_edges <= TINY_HOLE_EDGES and _open_length(mesh) <= TINY_HOLE_SHARE * mesh.scale
+        if tiny and trimesh.repair.fill_holes(mesh):
             done.append(f"filled a small hole ({open_edges} open edges)")
     if mesh.is_watertight and not mesh.is_winding_consistent:
         before = mesh.faces.copy()
@@ -39,3 +44,10 @@ def repair(mesh: trimesh.Trimesh, *, indexed: bool) -> list[str]:
         mesh.invert()
         done.append("turned the model right side out (its normals pointed inward)")
     return done
+
+
+def _open_length(mesh: trimesh.Trimesh) -> float:
+    """Total length of the edges used by only one triangle."""
+    edges, counts = np.unique(mesh.edges_sorted, axis=0, return_counts=True)
+    ends = mesh.vertices[edges[counts == 1]]
+    return float(np.linalg.norm(ends[:, 0] - ends[:, 1], axis=1).sum())

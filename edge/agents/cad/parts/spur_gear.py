@@ -12,7 +12,7 @@ from edge.agents.cad.solids import drill, extrude_polygon, subtract, to_trimesh
 from edge.agents.errors import DesignError
 
 PRESSURE_ANGLE = math.radians(20.0)
-FLANK_POINTS = 12  # points along each involute flank
+FLANK_POINTS = 16  # points along each involute flank
 
 
 def radii(module: float, teeth: int) -> tuple[float, float, float, float]:
@@ -30,8 +30,10 @@ def half_tooth_angle(radius: float, module: float, teeth: int) -> float:
 def profile(module: float, teeth: int) -> list[tuple[float, float]]:
     """The gear's outline, counter-clockwise: per tooth a rising flank, the tip, a falling flank, the root."""
     _, base, tip, root = radii(module, teeth)
-    start = max(base, root)
-    flank = [start + (tip - start) * i / (FLANK_POINTS - 1) for i in range(FLANK_POINTS)]
+    # Evenly spaced in the involute's roll angle, so points crowd near the base circle where the flank curves most.
+    first, last = math.sqrt((max(base, root) / base) ** 2 - 1), math.sqrt((tip / base) ** 2 - 1)
+    rolls = [first + (last - first) * i / (FLANK_POINTS - 1) for i in range(FLANK_POINTS)]
+    flank = [base * math.sqrt(1 + roll * roll) for roll in rolls]
     points: list[tuple[float, float]] = []
     for k in range(teeth):
         centre = 2 * math.pi * k / teeth
