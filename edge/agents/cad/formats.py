@@ -29,7 +29,7 @@ def inspect(path: Path, max_bytes: int, max_triangles: int) -> str:
     if size == 0:
         raise ModelError(f"{path.name} is empty (0 bytes)")
     if size > max_bytes:
-        raise ModelError(f"{path.name} is {size / MB:.1f} MB; the limit is {max_bytes / MB:g} MB")
+        raise ModelError(f"{path.name} is {_size(size)}; the limit is {_size(max_bytes)}")
     if suffix == ".stl":
         kind, triangles = _stl_triangles(path, size)
     elif suffix == ".obj":
@@ -103,7 +103,9 @@ def _check_zip(path: Path, max_bytes: int) -> int:
     with zipfile.ZipFile(path) as archive:
         unpacked = sum(info.file_size for info in archive.infolist())
     if unpacked > ZIP_EXPANSION * max_bytes:
-        raise ModelError(
-            f"{path.name} unpacks to {unpacked / MB:.1f} MB; the limit is {ZIP_EXPANSION * max_bytes / MB:g} MB"
-        )
+        raise ModelError(f"{path.name} unpacks to {_size(unpacked)}; the limit is {_size(ZIP_EXPANSION * max_bytes)}")
     return -1
+
+
+def _size(count: int) -> str:
+    return f"{count / MB:.1f} MB" if count >= MB else f"{count:,} bytes"

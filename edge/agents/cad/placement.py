@@ -55,13 +55,17 @@ def place_on_bed(mesh: trimesh.Trimesh, limits: BuildLimits) -> None:
 
 
 def arrange_copies(mesh: trimesh.Trimesh, copies: int, limits: BuildLimits) -> trimesh.Trimesh:
-    """`copies` of the mesh in the squarest grid that fits the bed, COPY_GAP_MM apart; DesignError if none does."""
+    """Copies in the squarest grid that fits, COPY_GAP_MM apart (turned if only that fits), or how many would."""
     if copies == 1:
         return mesh
     fx, fy = float(mesh.extents[0]), float(mesh.extents[1])
     columns = _grid(copies, fx, fy, limits)
+    if columns is None and _grid(copies, fy, fx, limits) is not None:
+        mesh.apply_transform(QUARTER_TURN)
+        fx, fy = fy, fx
+        columns = _grid(copies, fx, fy, limits)
     if columns is None:
-        most = _max_columns(fx, limits.width_mm) * _max_columns(fy, limits.depth_mm)
+        most = max(_most(fx, fy, limits), _most(fy, fx, limits))
         raise DesignError(
             f"{copies} copies of a {fx:.1f} x {fy:.1f} mm part do not fit the {limits.width_mm:g} x "
             f"{limits.depth_mm:g} mm bed {COPY_GAP_MM:g} mm apart; at most {most} fit"
@@ -90,8 +94,10 @@ def _grid(copies: int, fx: float, fy: float, limits: BuildLimits) -> int | None:
     return None if best is None else best[1]
 
 
-def _max_columns(footprint: float, bed: float) -> int:
-    return max(0, math.floor((bed + COPY_GAP_MM) / (footprint + COPY_GAP_MM)))
+def _most(fx: float, fy: float, limits: BuildLimits) -> int:
+    columns = math.floor((limits.width_mm + COPY_GAP_MM) / (fx + COPY_GAP_MM))
+    rows = math.floor((limits.depth_mm + COPY_GAP_MM) / (fy + COPY_GAP_MM))
+    return max(0, columns) * max(0, rows)
 
 
 def _hull_facet_normals(mesh: trimesh.Trimesh) -> list[np.ndarray]:
