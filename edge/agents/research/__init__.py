@@ -1,0 +1,1 @@
+"""The research agent: a request in words becomes a DesignSpec."""
