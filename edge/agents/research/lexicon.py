@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass
 
 from edge.agents.research import words_de, words_en
-from edge.agents.spec import PARTS
 
 EN_MARKERS = r"a|an|the|with|and|for|of|please|make|print|need|want|i|me|some|holes?|high|wide|long|tall|thick"
 
@@ -34,9 +33,10 @@ class PartWord:
     pattern: re.Pattern[str]
 
 
+# In the order of words_en.PARTS: most specific first.
 PART_WORDS: list[PartWord] = [
     PartWord(part, lang, words(table[part]))
-    for part in PARTS
+    for part in words_en.PARTS
     for lang, table in (("en", words_en.PARTS), ("de", words_de.PARTS))
 ]
 

@@ -6,7 +6,7 @@ import re
 from fractions import Fraction
 
 # A number never continues a word ("m3" is a screw) and a minus only starts one ("10-20" is no -20).
-NUMBER = r"(?<![a-zäöüß\d.,/])(?:-(?=[\d.,]))?(?:\d+(?:\s+|-)\d+/\d+|\d+/\d+|\d+(?:[.,]\d+)?|[.,]\d+)(?![\d/])"
+NUMBER = r"(?<![a-wyzäöüß\d.,/])(?:-(?=[\d.,]))?(?:\d+(?:\s+|-)\d+/\d+|\d+/\d+|\d+(?:[.,]\d+)?|[.,]\d+)(?![\d/])"
 
 # "in" is an inch only when it is not the preposition in "in PETG", "in the centre", "in diameter".
 _IN_NOT_INCH = (
