@@ -68,7 +68,9 @@ def _hollow(part: str) -> Derivation:
             notes.quiet.add("inner_diameter")
         elif has_in and not has_out:
             params["outer_diameter"] = float(params["inner_diameter"]) + 2 * default_wall
-            notes.lines.append(f"outer diameter not given: {params['outer_diameter']:g} mm (a {default_wall:g} mm wall)")
+            notes.lines.append(
+                f"outer diameter not given: {params['outer_diameter']:g} mm (a {default_wall:g} mm wall)"
+            )
             notes.quiet.add("outer_diameter")
 
     return derive

@@ -47,7 +47,9 @@ _ANGLE = re.compile(
     rf"(?:(?:angle|tilt|winkel|neigung\w*)\s*(?:of\s*|von\s*)?[:=]?\s*)?(?P<n>{NUMBER})\s*(?:°|deg(?:rees?)?\b|grad\b)"
 )
 _COPIES = re.compile(rf"(?P<n>{COUNT})\s*(?:x\s*)?(?:{lexicon.COPIES})(?![\w])(?!\s*\d)")
-_X_COPIES = re.compile(r"(?<![\w.])x\s?(?P<n>\d+)(?![\d.,/])(?!\s*(?:x|by|mal)\b)|(?<![\w.])(?P<m>\d+)\s?x(?![\w])(?!\s*[\d.,])")
+_X_COPIES = re.compile(
+    r"(?<![\w.])x\s?(?P<n>\d+)(?![\d.,/])(?!\s*(?:x|by|mal)\b)|(?<![\w.])(?P<m>\d+)\s?x(?![\w])(?!\s*[\d.,])"
+)
 _GRID = re.compile(
     rf"(?:{lexicon.GRID_WORDS})\s*(?:of\s*|von\s*|mit\s*)?(?P<a>{COUNT})\s*(?:x|by|mal)\s*(?P<b>{COUNT})"
     rf"|(?P<c>{COUNT})\s*(?:x|by|mal)\s*(?P<d>{COUNT})\s*-?\s*(?:holes?\s*)?(?:{lexicon.GRID_WORDS}|holes?|löcher\w*|bohrungen)"

@@ -97,7 +97,7 @@ def _unit_notes(sizes: Sizes) -> list[str]:
 
 
 def _typed(value: Param, default: Param) -> Param:
-    if isinstance(default, bool) or isinstance(default, str):
+    if isinstance(default, bool | str):
         return value
     if isinstance(default, int):
         return int(value)

@@ -143,7 +143,7 @@ RULES: dict[str, PartRule] = {
     ),
     "spur_gear": PartRule(
         (),
-        {r: ("thickness",) for r in ("thickness", "height", "width")} | {"bore": ("bore",), "hole": ("bore",)},
+        {**{r: ("thickness",) for r in ("thickness", "height", "width")}, "bore": ("bore",), "hole": ("bore",)},
         derived=frozenset({"diameter", "outer_diameter", "pitch_diameter"}),
         main=("module", "teeth", "thickness"),
     ),

@@ -10,7 +10,9 @@ from edge.agents.research.units import NUMBER, QUANTITY, UNIT, parse_number, to_
 
 _Q = rf"{NUMBER}(?:\s*{UNIT})?"
 _GROUP = re.compile(rf"(?P<a>{_Q})\s*(?:x|by|mal|\*)\s*(?P<b>{_Q})(?:\s*(?:x|by|mal|\*)\s*(?P<c>{_Q}))?")
-_INNER_BEFORE = re.compile(r"(?:inner|inside|internal|innen\w*)\s*(?:dimensions?|sizes?|ma(?:ß|ss)e?)?\s*(?:of|von)?\s*:?\s*$")
+_INNER_BEFORE = re.compile(
+    r"(?:inner|inside|internal|innen\w*)\s*(?:dimensions?|sizes?|ma(?:ß|ss)e?)?\s*(?:of|von)?\s*:?\s*$"
+)
 _OUTER_BEFORE = re.compile(
     r"(?:outer|outside|external|au(?:ß|ss)en\w*)\s*(?:dimensions?|sizes?|ma(?:ß|ss)e?)?\s*(?:of|von)?\s*:?\s*$"
 )

@@ -24,13 +24,13 @@ MM_PER_UNIT = {"mm": 1.0, "cm": 10.0, "m": 1000.0, "in": 25.4}
 QUANTITY = re.compile(rf"(?P<number>{NUMBER})(?:\s*(?P<unit>{UNIT}))?", re.IGNORECASE)
 
 _UNICODE = {
-    "×": " x ",
+    "\u00d7": " x ",  # multiplication sign
     "″": '"',
     "“": '"',
     "”": '"',
     "''": '"',
-    "−": "-",
-    "–": "-",
+    "\u2212": "-",  # minus sign
+    "\u2013": "-",  # en dash
     "½": " 1/2",
     "¼": " 1/4",
     "¾": " 3/4",
@@ -72,9 +72,9 @@ def unit_name(text: str | None) -> str | None:
     if not text:
         return None
     t = text.lower()
-    if t.startswith("mm") or t.startswith("milli"):
+    if t.startswith(("mm", "milli")):
         return "mm"
-    if t.startswith("cm") or t.startswith("centi") or t.startswith("zenti"):
+    if t.startswith(("cm", "centi", "zenti")):
         return "cm"
     if t == "m" or t.startswith("met"):
         return "m"

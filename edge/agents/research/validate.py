@@ -108,9 +108,11 @@ def _check_shape(part: str, p: dict[str, Param]) -> None:
         raise DesignError(
             f"{label} hole diameter {g['hole_diameter']:g} mm must be smaller than its sides {g['width']:g} x {g['depth']:g} mm"
         )
-    if part == "plate" and p["hole_pattern"] in ("corners", "grid"):
-        if 2 * g["hole_margin"] >= min(g["width"], g["depth"]):
-            raise DesignError(f"plate hole margin {g['hole_margin']:g} mm is too large for {g['width']:g} x {g['depth']:g} mm")
+    corner_holes = part == "plate" and p["hole_pattern"] in ("corners", "grid")
+    if corner_holes and 2 * g["hole_margin"] >= min(g["width"], g["depth"]):
+        raise DesignError(
+            f"plate hole margin {g['hole_margin']:g} mm is too large for {g['width']:g} x {g['depth']:g} mm"
+        )
     if part == "plate" and p["hole_pattern"] not in ("none", "corners", "grid", "center"):
         raise DesignError(f"unknown hole pattern {p['hole_pattern']!r}")
     if part == "spur_gear":
@@ -122,7 +124,9 @@ def _check_shape(part: str, p: dict[str, Param]) -> None:
     if part == "l_bracket" and g["thickness"] >= min(g["leg_a"], g["leg_b"]):
         raise DesignError(f"l bracket thickness {g['thickness']:g} mm must be less than its legs")
     if part == "l_bracket" and g["hole_diameter"] >= g["width"]:
-        raise DesignError(f"l bracket hole diameter {g['hole_diameter']:g} mm must be smaller than its width {g['width']:g} mm")
+        raise DesignError(
+            f"l bracket hole diameter {g['hole_diameter']:g} mm must be smaller than its width {g['width']:g} mm"
+        )
     if part == "phone_stand" and not 10 <= g["angle"] <= 85:
         raise DesignError(f"phone stand angle {g['angle']:g}° must be between 10° and 85°")
     if part == "hook" and g["thickness"] >= g["height"]:
