@@ -39,7 +39,7 @@ WASHER_MM = {
 COUNT = rf"(?:\d+|{lexicon.NUMBER_WORD})"
 _MATERIAL = re.compile(r"(?<![\w-])(" + "|".join(m.lower() for m in MATERIALS) + r")\+?(?![\w])", re.IGNORECASE)
 _MODULE = re.compile(rf"(?<![\w])(?:module|modul|mod\.?|m\s*=)\s*[:=]?\s*(?P<n>{NUMBER})(?:\s*mm)?")
-_SCREW = re.compile(r"(?<![\w.])m\s?(?P<n>\d+(?:[.,]\d+)?)(?![\d.,])(?![a-zäöüß])")
+_SCREW = re.compile(r"(?<![\w.])m\s?(?P<n>\d+(?:[.,]\d+)?)(?!\d|[.,]\d)(?![a-zäöüß])")
 _TEETH = re.compile(
     rf"(?P<a>{COUNT})\s*(?:teeth|tooth|zähnen|zähne|zahn)\b|(?:teeth|zähne|zähnezahl|zahnzahl)\s*[:=]?\s*(?P<b>\d+)"
 )

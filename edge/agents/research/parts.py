@@ -94,6 +94,7 @@ RULES: dict[str, PartRule] = {
             "diameter": ("bottom_diameter",),
             "outer_diameter": ("bottom_diameter",),
             "bottom_diameter": ("bottom_diameter",),
+            "bottom": ("bottom_diameter",),
             "top_diameter": ("top_diameter",),
             "height": ("height",),
             "length": ("height",),
@@ -181,5 +182,7 @@ def detect_part(text: str) -> tuple[str, str] | None:
     """The catalog part a normalized request names and the language of the name, or None."""
     for word in lexicon.PART_WORDS:
         if word.pattern.search(text):
-            return word.part, word.language
+            # A name both languages share ("Ring", "Torus") says nothing about the language.
+            shared = all(w.pattern.search(text) for w in lexicon.PART_WORDS if w.part == word.part)
+            return word.part, "" if shared else word.language
     return None

@@ -102,4 +102,7 @@ GRID = r"raster|gitter|matrix"
 TRUNCATED = r"kegelstumpf|abgeschnitten\w*|stumpf"
 
 # Words only German text uses: they decide the language of a request.
-MARKERS = r"ein|eine|einen|einem|mit|und|für|aus|der|die|das|von|bitte|stück|ich|brauche|qualität|drucke?n?"
+MARKERS = (
+    r"ein|eine|einen|einem|mit|und|für|aus|der|die|das|von|bitte|stück|ich|brauche|qualität|drucke?n?|"
+    r"durchmesser|au(?:ß|ss)en\w*|innen\w*|höhe|hoch|breit\w*|lang|dick|stärke|modul|grad|deckel|loch|bohrung"
+)
