@@ -54,7 +54,7 @@ _GRID = re.compile(
     rf"(?:{lexicon.GRID_WORDS})\s*(?:of\s*|von\s*|mit\s*)?(?P<a>{COUNT})\s*(?:x|by|mal)\s*(?P<b>{COUNT})"
     rf"|(?P<c>{COUNT})\s*(?:x|by|mal)\s*(?P<d>{COUNT})\s*-?\s*(?:holes?\s*)?(?:{lexicon.GRID_WORDS}|holes?|löcher\w*|bohrungen)"
 )
-_HOLE_COUNT = re.compile(rf"(?P<n>{COUNT})\s+(?:(?!mm|cm|in|inch|zoll)[a-zäöüß]+\s+)?(?:holes|löcher\w*|bohrungen)\b")
+_HOLE_COUNT = re.compile(rf"(?P<n>{COUNT})\s+(?:(?!mm|cm|in|inch|zoll)[a-zäöüß_]+\s+)?(?:holes|löcher\w*|bohrungen)\b")
 
 
 @dataclass(kw_only=True)
@@ -175,8 +175,9 @@ def _take(pattern: re.Pattern[str], text: str, group: str | None = None) -> tupl
 
 
 def _blank(text: str, start: int, end: int) -> str:
-    # Spaces keep every other position in place, so later readers still see words in order.
-    return text[:start] + " " * (end - start) + text[end:]
+    # A neutral word of the same length keeps positions, and still separates what it separated:
+    # "20 in PETG" must not become "20 in" (inches).
+    return text[:start] + "_" * (end - start) + text[end:]
 
 
 def _count(word: str) -> int:

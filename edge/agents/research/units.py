@@ -12,7 +12,7 @@ NUMBER = r"(?<![a-wyzäöüß\d.,/])(?:-(?=[\d.,]))?(?:\d+(?:\s+|-)\d+/\d+|\d+/\
 _IN_NOT_INCH = (
     r"(?!\s*(?:pla|petg|abs|tpu|the|a|an|der|die|das|den|dem|einem|einer|diameter|durchmesser|size|height|"
     r"length|width|thickness|total|each|draft|standard|fine|ultra|fein|entwurf|high|hoher|hohe|low|"
-    r"hoch|qualit|quality|mm|cm)\b)"
+    r"hoch|qualit|quality|mm|cm)\b|\s*_)"
 )
 UNIT = (
     r"(?:mm|millimet(?:er|re)s?|cm|[cz]entimet(?:er|re)s?|met(?:er|re)s?|m(?![\w])|inch(?:es)?|zoll|"
