@@ -10,6 +10,7 @@ Param = float | int | str | bool
 MATERIALS = ("PLA", "PETG", "ABS", "TPU")
 QUALITIES = ("draft", "standard", "fine", "ultra")
 HOLE_PATTERNS = ("none", "corners", "grid", "center")
+LID_GAP_MM = 5.0  # a container's lid is printed this far to the right of it
 
 # Every part the CAD library builds, with its parameters (lengths in mm, angles in degrees) and the
 # defaults a vague request gets. Research produces exactly these names; CAD consumes exactly these.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from edge.agents.errors import DesignError
-from edge.agents.spec import MATERIALS, PARTS, QUALITIES, BuildLimits, DesignSpec, Param
+from edge.agents.spec import LID_GAP_MM, MATERIALS, PARTS, QUALITIES, BuildLimits, DesignSpec, Param
 
 MAX_COPIES = 100
 # Lengths that may be zero: zero means "none" (no hole, no bore, a pointed cone).
@@ -39,6 +39,8 @@ def bounding_box(part: str, p: dict[str, Param]) -> tuple[float, float, float]:
     g = {k: float(v) for k, v in p.items() if isinstance(v, int | float) and not isinstance(v, bool)}
     if part == "cube":
         return g["size"], g["size"], g["size"]
+    if part == "container" and p.get("lid") is True:
+        return 2 * g["width"] + LID_GAP_MM, g["depth"], g["height"]
     if part in ("box", "container", "block_with_hole"):
         return g["width"], g["depth"], g["height"]
     if part == "plate":
@@ -68,10 +70,11 @@ def bounding_box(part: str, p: dict[str, Param]) -> tuple[float, float, float]:
         return outside, outside, g["thickness"]
     if part == "l_bracket":
         return g["width"], g["leg_a"], g["leg_b"]
+    # The phone stand and the hook are printed on their side: their width is the height on the bed.
     if part == "phone_stand":
-        return g["width"], g["depth"], g["depth"] * math.sin(math.radians(g["angle"])) + g["thickness"]
+        return g["depth"], g["depth"] * math.sin(math.radians(g["angle"])) + g["thickness"], g["width"]
     if part == "hook":
-        return g["width"], g["reach"] + g["thickness"], g["height"]
+        return g["reach"], g["height"], g["width"]
     raise DesignError(f"unknown part {part!r}")
 
 

@@ -8,10 +8,10 @@ from edge.agents.cad.params import Params
 from edge.agents.cad.parts.base import Part, Walls
 from edge.agents.cad.solids import box, subtract, to_trimesh, union
 from edge.agents.errors import DesignError
+from edge.agents.spec import LID_GAP_MM
 
 CLEARANCE_MM = 0.2  # between the lid's lip and the container's inner wall, each side
 LIP_MM = 5.0  # the lip's height, at most; lower for a shallow container
-GAP_MM = 5.0  # between the container and its lid on the bed
 
 
 def lip_height(p: Params) -> float:
@@ -20,7 +20,7 @@ def lip_height(p: Params) -> float:
 
 
 def build(p: Params) -> trimesh.Trimesh:
-    """The open box; with lid, also the lid (top face down, lip up) GAP_MM to its right."""
+    """The open box; with lid, also the lid (top face down, lip up) LID_GAP_MM to its right."""
     walls(p)
     width, depth, height, wall = (p.length(n) for n in ("width", "depth", "height", "wall"))
     cavity = box(width - 2 * wall, depth - 2 * wall, height, at=(wall, wall, wall))
@@ -28,7 +28,7 @@ def build(p: Params) -> trimesh.Trimesh:
     if not p.flag("lid"):
         return to_trimesh(body)
     lip_w, lip_d, lip_h = width - 2 * wall - 2 * CLEARANCE_MM, depth - 2 * wall - 2 * CLEARANCE_MM, lip_height(p)
-    offset = width + GAP_MM
+    offset = width + LID_GAP_MM
     lip = box(lip_w, lip_d, lip_h, at=(offset + wall + CLEARANCE_MM, wall + CLEARANCE_MM, wall))
     hollow = box(
         lip_w - 2 * wall,
