@@ -68,6 +68,6 @@ def _check_height(result: dict[str, Any], max_height: float, model: Path) -> Non
     """PrusaSlicer slices a model taller than the printer without complaint; refuse it here."""
     if max_height > 0 and float(result["max_z_mm"]) > max_height + HEIGHT_TOLERANCE_MM:
         raise ModelError(
-            f"model {model.name} is {result['height_mm']:g} mm tall once sliced, above the {result['printer']} "
+            f"model {model.name} reaches {result['max_z_mm']:g} mm once sliced, above the {result['printer']} "
             f"printer's {max_height:g} mm"
         )
