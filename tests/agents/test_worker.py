@@ -91,7 +91,7 @@ async def test_cancelling_a_slice_kills_prusaslicer_and_leaves_no_files(tmp_path
     out.parent.mkdir()
     task = asyncio.create_task(run_stage(SLICE, {"model": str(model), "out": str(out)}, timeout_s=120, nice=10))
     for _ in range(200):
-        if any(p.name().startswith("prusa-slicer") for p in survivors()):
+        if any(p.exe().endswith("/prusa-slicer") for p in survivors()):
             break
         await asyncio.sleep(0.05)
     else:
