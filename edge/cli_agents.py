@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 from edge.agents.errors import AgentError, DesignError, ModelError
 from edge.agents.slicer.profiles import resolve
@@ -16,6 +19,7 @@ from edge.config.loader import load_config
 # Exit codes: the input was refused (unknown profile, missing model) versus the work failed.
 EXIT_REFUSED = 2
 EXIT_FAILED = 1
+EXIT_STOPPED = 130
 
 
 def add_agent_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -65,14 +69,30 @@ def _cmd_slice(args: argparse.Namespace) -> int:
         on_progress=_progress if sys.stderr.isatty() else None,
     )
     try:
-        result = asyncio.run(run)
+        result = asyncio.run(_stoppable(run))
     except (DesignError, ModelError) as exc:
         return _refused(exc.message)
     except AgentError as exc:
         print(f"printedge: {exc.message}", file=sys.stderr)
         return EXIT_FAILED
+    except asyncio.CancelledError:
+        print("printedge: stopped; the worker and PrusaSlicer were stopped and left no file", file=sys.stderr)
+        return EXIT_STOPPED
     print(json.dumps(result, indent=2))
     return 0
+
+
+async def _stoppable(work: Coroutine[Any, Any, dict[str, Any]]) -> dict[str, Any]:
+    """Run `work`; SIGINT or SIGTERM cancel it, so the worker it started is stopped and cleans up."""
+    task = asyncio.ensure_future(work)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, task.cancel)
+    try:
+        return await task
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
 
 
 def _progress(fraction: float, message: str) -> None:

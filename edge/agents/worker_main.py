@@ -6,6 +6,7 @@ or its libraries print goes to stderr. SIGTERM stops the stage (its cleanup runs
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import json
 import os
@@ -19,6 +20,7 @@ from edge.agents import progress
 from edge.agents.errors import AgentError, WorkerError
 
 EXIT_STOPPED = 128 + signal.SIGTERM
+PR_SET_PDEATHSIG = 1
 
 Stage = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -37,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m edge.agents.worker_main [--nice N] MODULE:FUNCTION < request.json", file=sys.stderr)
         return 2
     _lower_priority(nice)
+    _stop_with_parent()
     channel = _result_channel()
     lock = threading.Lock()
 
@@ -63,6 +66,17 @@ def main(argv: list[str] | None = None) -> int:
 
 def _stop(signum: int, frame: object) -> None:
     raise Stopped
+
+
+def _stop_with_parent() -> None:
+    """Get SIGTERM if the process that started this worker dies (Linux), so no worker outlives the appliance."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before prctl: nobody waits for the result
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _lower_priority(nice: int) -> None:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from tests.agents.slicer.models import box
+import psutil
+import pytest
+
+from tests.agents.slicer.models import box, sphere
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -48,3 +53,43 @@ def test_slice_of_a_corrupt_model_exits_1_quoting_prusaslicer(tmp_path: Path) ->
     code, _, err = printedge("slice", str(model), "-o", str(tmp_path / "o.gcode"))
     assert code == 1 and "PrusaSlicer failed" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.stl"]
+
+
+def slicing_in_background(tmp_path: Path) -> tuple[subprocess.Popen[str], list[psutil.Process], Path]:
+    """`printedge slice` of a slow model, once its PrusaSlicer runs: the process, its descendants, the output folder."""
+    model = sphere(tmp_path / "sphere.stl", diameter=60, subdivisions=6)
+    out = tmp_path / "out"
+    out.mkdir()
+    cli = [sys.executable, "-m", "edge.cli", "slice", str(model), "-o", str(out / "sphere.gcode")]
+    proc = subprocess.Popen(cli, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        family = psutil.Process(proc.pid).children(recursive=True)
+        if any(p.exe().endswith("/prusa-slicer") for p in family if p.is_running()):
+            return proc, family, out
+        time.sleep(0.05)
+    proc.kill()
+    raise AssertionError("PrusaSlicer never started")
+
+
+def gone(processes: list[psutil.Process], within_s: float = 10) -> bool:
+    _, alive = psutil.wait_procs(processes, timeout=within_s)
+    return all(p.status() == psutil.STATUS_ZOMBIE for p in alive)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interrupting_slice_stops_prusaslicer_and_leaves_no_file(tmp_path: Path, signum: signal.Signals) -> None:
+    proc, family, out = slicing_in_background(tmp_path)
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "stopped" in err
+    assert gone(family)
+    assert list(out.iterdir()) == []
+
+
+def test_a_worker_whose_parent_is_killed_stops_and_cleans_up(tmp_path: Path) -> None:
+    proc, family, out = slicing_in_background(tmp_path)
+    proc.kill()
+    proc.wait()
+    assert gone(family)
+    assert list(out.iterdir()) == []
