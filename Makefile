@@ -7,8 +7,10 @@ DATA_DIR ?= $(CURDIR)/data
 APT_PACKAGES := python3-venv python3-dev
 # The panel tests drive Debian's Chromium (never a browser downloaded by Playwright); they skip without it.
 CHROMIUM := /usr/bin/chromium
+# Slicing runs Debian's PrusaSlicer (its command line, headless); `printedge slice` and the slicer tests need it.
+PRUSA_SLICER := prusa-slicer
 
-.PHONY: run test lint bench clean system-deps browser venv
+.PHONY: run test lint bench clean system-deps browser slicer venv
 
 venv: $(VENV)/.installed
 
@@ -37,10 +39,19 @@ browser:
 	  fi; \
 	fi
 
-run: venv
+slicer:
+	@if ! command -v $(PRUSA_SLICER) >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prusa-slicer; \
+	  else \
+	    echo "Slicing needs PrusaSlicer: sudo apt-get install prusa-slicer (or set agents.slicer_path); the slicer tests fail without it"; \
+	  fi; \
+	fi
+
+run: venv slicer
 	PRINTEDGE_DEVICE__DATA_DIR=$(DATA_DIR) $(BIN)/printedge run
 
-test: venv browser
+test: venv browser slicer
 	$(BIN)/pytest -q
 
 lint: venv

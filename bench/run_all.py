@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import bench_api_load, bench_cad, bench_link, bench_panel, bench_properties, bench_service
+from bench import bench_api_load, bench_cad, bench_link, bench_panel, bench_properties, bench_service, bench_slice
 
 
 async def main() -> dict[str, object]:
@@ -21,6 +21,7 @@ async def main() -> dict[str, object]:
         "panel": await bench_panel.main(),
         "property_tests": bench_properties.main(),
         "cad": bench_cad.main(),
+        "slicing": await bench_slice.main(),
     }
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from edge import __version__
+from edge.cli_agents import add_agent_commands
 from edge.cli_auth import add_auth_commands
 from edge.config.loader import load_config, to_dict
 from edge.core.errors import PrintEdgeError
@@ -110,6 +111,7 @@ def _parser() -> argparse.ArgumentParser:
     show.set_defaults(handler=_cmd_config_show)
 
     add_auth_commands(sub)
+    add_agent_commands(sub)
     return parser
 
 

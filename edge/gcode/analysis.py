@@ -111,7 +111,8 @@ class GcodeAnalyser:
         self._commands = 0
         self._bytes = 0
         self._longest = 0
-        self._comment_layers = 0
+        self._change_markers = 0
+        self._number_markers = 0
         self._z_layers = 0
         self._last_layer_z = float("-inf")
         self._header_time: float | None = None
@@ -154,7 +155,8 @@ class GcodeAnalyser:
             lines_total=self._lines,
             command_lines=self._commands,
             bytes_total=self._bytes,
-            layer_count=self._comment_layers or self._z_layers,
+            # A file with both `;LAYER_CHANGE` and `;LAYER:<n>` (our PrusaSlicer profiles) marks each layer twice.
+            layer_count=max(self._change_markers, self._number_markers) or self._z_layers,
             estimated_time_s=self._header_time,
             filament_mm=round(self._header_filament if self._header_filament is not None else self._extruded, 3),
             max_z=round(self._max_z, 4),
@@ -288,8 +290,11 @@ class GcodeAnalyser:
             self._last_layer_z = self._z
 
     def _comment(self, text: str) -> None:
-        if text == ";LAYER_CHANGE" or text.startswith(";LAYER:"):
-            self._comment_layers += 1
+        if text == ";LAYER_CHANGE":
+            self._change_markers += 1
+            return
+        if text.startswith(";LAYER:"):
+            self._number_markers += 1
             return
         if self._slicer is None and (match := _SLICER.search(text)):
             found = match.group(1)

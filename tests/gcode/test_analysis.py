@@ -106,6 +106,11 @@ def test_prusaslicer_header_gives_layers_time_filament_and_slicer(tmp_path: Path
     assert result.bytes_total == len(PRUSA)
 
 
+def test_layers_marked_both_by_change_and_by_number_are_counted_once(tmp_path: Path) -> None:
+    both = PRUSA.replace(b";LAYER_CHANGE\n", b";LAYER_CHANGE\n;LAYER:n\n")
+    assert analyse_file(write(tmp_path, both), LIMIT).layer_count == 3
+
+
 def test_cura_header_gives_layers_time_filament_and_slicer(tmp_path: Path) -> None:
     result = analyse_file(write(tmp_path, CURA), LIMIT)
     assert result.slicer == "Cura"
