@@ -16,6 +16,7 @@ ALLOWED = {
     "jobs": {"core", "config", "gcode", "store", "printer"},
     "control": {"core", "config", "gcode", "store", "printer", "jobs"},
     "auth": {"core", "config", "store", "control"},
+    "agents": {"core", "config", "gcode", "jobs"},
     "web": {"core", "config", "gcode", "store", "printer", "jobs", "control", "auth", "services"},
 }
 

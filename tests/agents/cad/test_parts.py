@@ -10,7 +10,8 @@ import trimesh
 
 from edge.agents.cad import build_part
 from edge.agents.cad.parts import registry
-from edge.agents.cad.parts.container import CLEARANCE_MM, GAP_MM
+from edge.agents.cad.parts.container import CLEARANCE_MM
+from edge.agents.spec import LID_GAP_MM as GAP_MM
 from edge.agents.spec import PARTS, BuildLimits, DesignSpec, Param
 
 LIMITS = BuildLimits()
