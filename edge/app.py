@@ -13,12 +13,14 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from edge.agents.local import LocalAgents
 from edge.config.schema import AppConfig
 from edge.control.surface import PrinterControl
 from edge.core.component import Component, Health
 from edge.core.errors import PrintEdgeError
 from edge.core.events import EventBus
 from edge.jobs.manager import JobManager
+from edge.jobs.pipeline import Pipeline
 from edge.printer.link import PrinterLink
 from edge.printer.simulator import SimulatorSettings, VirtualPrinter
 from edge.services import Services
@@ -29,6 +31,7 @@ from edge.store.identity import DeviceIdentity, load_identity
 from edge.store.jobs import JobRepository
 from edge.store.journal import JOURNAL_NAME, RecoveryJournal
 from edge.store.lock import DataDirLock
+from edge.store.stages import StageRepository
 from edge.web.server import WebServer
 
 log = logging.getLogger("printedge.app")
@@ -116,7 +119,10 @@ class Appliance:
         journal = RecoveryJournal(data_dir / JOURNAL_NAME)
         manager = JobManager(link, bus, files, jobs, config.jobs, config.printer.limits, journal=journal)
         audit = AuditLog(db, config.audit.max_age_days * 86400.0, config.audit.max_entries)
-        control = PrinterControl(link, manager, audit, bus)
+        stages = StageRepository(db)
+        agents = LocalAgents(config.agents, config.printer.machine, config.printer.max_line_length)
+        pipeline = Pipeline(agents, manager, stages, bus, config.jobs, config.printer.limits, data_dir / "work")
+        control = PrinterControl(link, manager, audit, bus, pipeline)
         self.manager = manager
         self.simulator = simulator
         self.services = Services(
@@ -125,6 +131,7 @@ class Appliance:
             db=db,
             files=files,
             jobs=jobs,
+            stages=stages,
             link=link,
             manager=manager,
             control=control,
@@ -135,7 +142,7 @@ class Appliance:
         self.components: list[Component] = []
         if simulator is not None:
             self.components.append(_VirtualPrinterComponent(simulator, Path(port)))
-        self.components += [db, link, manager, control, self.web]
+        self.components += [db, link, manager, pipeline, control, self.web]
         self.identity: DeviceIdentity | None = None
         self.failed: dict[str, str] = {}
         self._started: list[Component] = []

@@ -14,6 +14,7 @@ from edge.store.db import Database
 from edge.store.files import FileStore
 from edge.store.identity import DeviceIdentity
 from edge.store.jobs import JobRepository
+from edge.store.stages import StageRepository
 
 
 @dataclass(kw_only=True)
@@ -25,6 +26,7 @@ class Services:
     db: Database
     files: FileStore
     jobs: JobRepository
+    stages: StageRepository
     link: PrinterLink
     manager: JobManager
     control: PrinterControl

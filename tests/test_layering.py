@@ -17,7 +17,7 @@ ALLOWED = {
     "control": {"core", "config", "gcode", "store", "printer", "jobs"},
     "auth": {"core", "config", "store", "control"},
     "agents": {"core", "config", "gcode", "jobs"},
-    "web": {"core", "config", "gcode", "store", "printer", "jobs", "control", "auth", "services"},
+    "web": {"core", "config", "gcode", "store", "printer", "jobs", "control", "auth", "services", "agents"},
 }
 
 

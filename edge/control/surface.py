@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
@@ -179,13 +179,13 @@ class PrinterControl:
             return await self._pipeline().cancel(job_id)
         return await self.manager.cancel(job_id)
 
-    async def make_from_text(self, caller: Caller, text: str, options: dict[str, object]) -> Job:
+    async def make_from_text(self, caller: Caller, text: str, options: Mapping[str, object]) -> Job:
         """A job from a sentence: research now (a refusal makes no job), then CAD and slicing in the background."""
         return await self._audited(
             caller, "make_from_text", text[:500], lambda: self._pipeline().from_text(text, options)
         )
 
-    async def make_from_model(self, caller: Caller, name: str, upload: Path, options: dict[str, object]) -> Job:
+    async def make_from_model(self, caller: Caller, name: str, upload: Path, options: Mapping[str, object]) -> Job:
         """A job from an uploaded model (already saved at `upload`): check, place and slice it in the background."""
         return await self._audited(
             caller, "make_from_model", name, lambda: self._pipeline().from_model(name, upload, options)
@@ -194,6 +194,10 @@ class PrinterControl:
     async def confirm(self, caller: Caller, job_id: int) -> Job:
         """A person has seen a sliced job's preview: queue it."""
         return await self._audited(caller, "confirm", f"job {job_id}", lambda: self._pipeline().confirm(job_id))
+
+    def require_pipeline(self) -> Pipeline:
+        """The pipeline, or a clear refusal when this appliance runs none."""
+        return self._pipeline()
 
     def _pipeline(self) -> Pipeline:
         if self.pipeline is None:

@@ -25,6 +25,7 @@ from edge.auth.errors import (
     UnknownPairingTokenError,
     WeakPasswordError,
 )
+from edge.agents.errors import AgentError
 from edge.core.errors import (
     CommandRejectedError,
     CommandTimeoutError,
@@ -83,6 +84,7 @@ STATUS_BY_ERROR: dict[type[PrintEdgeError], int] = {
     UnsupportedFileTypeError: 415,
     FileRejectedError: 422,
     PrintRefusedError: 422,
+    AgentError: 422,
     ConfirmationRequiredError: 409,
     QueuePositionError: 400,
     CommandTimeoutError: 504,

@@ -10,6 +10,7 @@ from edge.store.records import Job, JobState
 from edge.web.context import caller, services
 from edge.web.models.common import IdPath
 from edge.web.models.jobs import JobHistory, JobsQuery, MoveRequest, NewJob, Queued, QueueStatus, ResumeRequest
+from edge.web.models.make import JobStages
 from edge.web.schema import AllOf, ApiRoutes, read_body, read_path, read_query, reply
 
 log = logging.getLogger("printedge.web")
@@ -46,19 +47,22 @@ async def list_jobs(request: web.Request) -> web.Response:
     return reply(request, [job.to_dict() for job in jobs])
 
 
-@api.get("/api/v1/jobs/{id}", path_params=IdPath, responses={200: AllOf(Job, JobHistory)})
+@api.get("/api/v1/jobs/{id}", path_params=IdPath, responses={200: AllOf(Job, JobHistory, JobStages)})
 async def get_job(request: web.Request) -> web.Response:
-    """One job with its history and its latest recovery point (or null)."""
-    repo = services(request).jobs
+    """One job with its history, its latest recovery point (or null) and its stages (text and model jobs)."""
+    svc = services(request)
+    repo = svc.jobs
     job = await repo.get(read_path(request, IdPath).id)
     events = await repo.events(job.id)
     point = await repo.latest_recovery(job.id)
+    stages = await svc.stages.list(job.id)
     return reply(
         request,
         job.to_dict()
         | {
             "events": [event.to_dict() for event in events],
             "recovery": None if point is None else point.to_dict(),
+            "stages": [stage.to_dict() for stage in stages],
         },
     )
 
@@ -90,7 +94,7 @@ async def resume_job(request: web.Request) -> web.Response:
 
 @api.post("/api/v1/jobs/{id}/cancel", path_params=IdPath, responses={200: Job}, errors={409: _WRONG_STATE})
 async def cancel_job(request: web.Request) -> web.Response:
-    """Cancel a queued, printing or paused job."""
+    """Cancel a job that is preparing, awaiting confirmation, queued, printing or paused."""
     job = await _existing(request)
     return reply(request, (await services(request).control.cancel(caller(request), job.id)).to_dict())
 
