@@ -1,4 +1,4 @@
-"""`printedge slice` (and, later, `design` and `make`): the agents from the command line, heavy work in a worker."""
+"""`printedge slice`: a model to G-code from the command line, the heavy work in a worker."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import Any
 from edge.agents.errors import AgentError, DesignError, ModelError
 from edge.agents.slicer.profiles import resolve
 from edge.agents.worker import SLICE, STOP_GRACE_S, run_stage
+from edge.cli_make import add_make_commands
 from edge.config.loader import load_config
 
 # Exit codes: the input was refused (unknown profile, missing model) versus the work failed.
@@ -23,7 +24,8 @@ EXIT_STOPPED = 130
 
 
 def add_agent_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register `printedge slice`."""
+    """Register `printedge slice`, `design` and `make`."""
+    add_make_commands(sub)
     sl = sub.add_parser("slice", help="slice a model (STL) into G-code with PrusaSlicer; prints the analysis as JSON")
     sl.add_argument("model", type=Path, help="the model file (STL)")
     sl.add_argument("-o", "--output", type=Path, required=True, help="the G-code file to write")

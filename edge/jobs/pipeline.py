@@ -110,7 +110,7 @@ class Pipeline:
         await self.stages.plan(job.id, PLANS["text"])
         folder = await self._folder(job.id)
         await asyncio.to_thread((folder / SPEC).write_text, json.dumps(spec, indent=2, sort_keys=True))
-        await self._stage(job.id, "research", "done", 1.0, "design spec ready", spec)
+        await self._stage(job.id, "research", "done", 1.0, _done_message("research", spec), spec)
         self._spawn(job.id)
         return await self.jobs.get(job.id)
 
@@ -180,7 +180,7 @@ class Pipeline:
     async def _run_stage(self, job: Job, stage: str) -> None:
         folder = await self._folder(job.id)
         await self.jobs.set_stage(job.id, stage)
-        await self._stage(job.id, stage, "running", 0.0, f"{stage} started")
+        await self._stage(job.id, stage, "running", 0.0, _RUNNING.get(stage, f"{stage} running"))
 
         def progress(fraction: float, message: str) -> None:
             # Announced only: the store records a stage when it starts and ends, not at every step.
@@ -201,7 +201,7 @@ class Pipeline:
             output = await self._slice(job, folder, progress)
         else:
             raise InvalidJobStateError(job.id, f"at an unknown stage {stage!r}", "prepare")
-        await self._stage(job.id, stage, "done", 1.0, f"{stage} done", output)
+        await self._stage(job.id, stage, "done", 1.0, _done_message(stage, output), output)
 
     async def _slice(self, job: Job, folder: Path, progress: Progress) -> dict[str, object]:
         options = dict(job.options)
@@ -260,6 +260,25 @@ class Pipeline:
         folder = self.work_root / str(job_id)
         await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
         return folder
+
+
+_RUNNING = {
+    "research": "reading the request",
+    "cad": "building and checking the mesh",
+    "slice": "slicing with PrusaSlicer",
+}
+
+
+def _done_message(stage: str, output: Mapping[str, object]) -> str:
+    """What a finished stage made, in a few words."""
+    size = output.get("size_mm")
+    if stage == "cad" and isinstance(size, list):
+        return f"mesh {' x '.join(f'{float(v):g}' for v in size)} mm, {output.get('triangles')} triangles"
+    if stage == "slice":
+        return f"{output.get('layers')} layers, {output.get('filament_g')} g of filament"
+    if stage == "research":
+        return f"{output.get('part')}, {output.get('material')}, {output.get('quality')}"
+    return f"{stage} done"
 
 
 def _task_name(job_id: int) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from edge.agents.errors import AgentError
 from edge.auth.errors import (
     AlreadyClaimedError,
     ApiKeyNameTakenError,
@@ -25,7 +26,6 @@ from edge.auth.errors import (
     UnknownPairingTokenError,
     WeakPasswordError,
 )
-from edge.agents.errors import AgentError
 from edge.core.errors import (
     CommandRejectedError,
     CommandTimeoutError,
