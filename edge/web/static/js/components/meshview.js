@@ -5,7 +5,7 @@ import { fitCanvas } from "../dom.js";
 
 const BASE = [47, 125, 209]; // the part's colour before shading
 const BACKGROUND = [238, 241, 245];
-const AMBIENT = 0.32;
+const AMBIENT = 0.4;
 const LIGHT = normalize([-0.45, 0.55, 0.7]); // in view space: right, up, towards the viewer
 const TURN_PER_PX = 0.01; // radians per dragged pixel
 const TURN_PER_KEY = Math.PI / 16;
@@ -36,8 +36,15 @@ export function parseStl(buffer) {
     const n = normalize([uy * wz - uz * wy, uz * wx - ux * wz, ux * wy - uy * wx]);
     normals.set(n, t * 3);
   }
-  if (!count) return { count, vertices, normals, min: [0, 0, 0], max: [0, 0, 0] };
-  return { count, vertices, normals, min, max };
+  if (!count) return { count, vertices, normals, min: [0, 0, 0], max: [0, 0, 0], radius: 1 };
+  // The bounding sphere about the box's centre: the view fits it, so the part stays whole at every angle.
+  const centre = [0, 1, 2].map((axis) => (min[axis] + max[axis]) / 2);
+  let radius2 = 0;
+  for (let i = 0; i < vertices.length; i += 3) {
+    const dx = vertices[i] - centre[0], dy = vertices[i + 1] - centre[1], dz = vertices[i + 2] - centre[2];
+    radius2 = Math.max(radius2, dx * dx + dy * dy + dz * dz);
+  }
+  return { count, vertices, normals, min, max, radius: Math.sqrt(radius2) || 1 };
 }
 
 /** A canvas that shows one mesh, turned by dragging or the arrow keys. */
@@ -121,10 +128,9 @@ export class MeshView {
 }
 
 function rasterize(mesh, yaw, pitch, width, height, pixels) {
-  const { count, vertices, normals, min, max } = mesh;
+  const { count, vertices, normals, min, max, radius } = mesh;
   const cx = (min[0] + max[0]) / 2, cy = (min[1] + max[1]) / 2, cz = (min[2] + max[2]) / 2;
-  const diagonal = Math.hypot(max[0] - min[0], max[1] - min[1], max[2] - min[2]) || 1;
-  const scale = (Math.min(width, height) * 0.9) / diagonal; // fits at every angle
+  const scale = (Math.min(width, height) * 0.44) / radius;
   const cosY = Math.cos(yaw), sinY = Math.sin(yaw), cosP = Math.cos(pitch), sinP = Math.sin(pitch);
   // World (Z up) to view: x right, y up, z towards the viewer (larger is nearer).
   const toView = (x, y, z) => {

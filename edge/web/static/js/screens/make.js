@@ -25,15 +25,15 @@ export function mount(root, params) {
     placeholder: "a 40 mm cube with a 10 mm hole, in PETG",
     "aria-describedby": "make-error make-hint",
   });
-  const material = select("make-material", "from the text", MATERIALS);
-  const quality = select("make-quality", "from the text", QUALITIES);
+  const material = select("make-material", "Auto", MATERIALS);
+  const quality = select("make-quality", "Auto", QUALITIES);
   const copies = h("input", { id: "make-copies", type: "number", min: 1, max: 20, value: 1, inputmode: "numeric" });
   const textError = h("p", { class: "form-error", id: "make-error", role: "alert" });
   const submit = h("button", { class: "btn btn-primary", type: "submit", id: "make-submit" }, "Make it");
   const form = h(
     "form",
     { class: "make-form", novalidate: true },
-    h("div", { class: "field" }, h("label", { for: "make-text" }, "What should it make?"), text, h("p", { class: "hint", id: "make-hint" }, "Say the part, its sizes in mm and, if you like, the material.")),
+    h("div", { class: "field" }, h("label", { for: "make-text" }, "What should it make?"), text, h("p", { class: "hint", id: "make-hint" }, "Say the part and its sizes in mm. Auto takes material and quality from the text (else PLA, standard).")),
     textError,
     h(
       "div",
@@ -272,8 +272,7 @@ class JobView {
         "div",
         { class: "make-preview", id: "make-preview", hidden: true },
         h("figure", { class: "mesh-figure", hidden: true }, canvas, h("figcaption", { class: "hint", id: "make-mesh-caption" }, "Drag to turn the part.")),
-        h("dl", { class: "facts", id: "make-facts" }),
-        h("div", { id: "make-spec" }),
+        h("div", { class: "make-details" }, h("dl", { class: "facts", id: "make-facts" }), h("div", { id: "make-spec" })),
       ),
       h("div", { class: "actions make-actions", id: "make-actions" }),
     );
@@ -481,5 +480,6 @@ function round(value) {
 }
 
 function words(name) {
-  return String(name ?? "—").replace(/_/g, " ");
+  const text = String(name ?? "—").replace(/_/g, " ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
