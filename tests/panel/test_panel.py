@@ -188,6 +188,62 @@ async def test_terminal_keys_pairing_and_system(appliance: Appliance, browser: B
         await expect(page.locator("#log-tail")).to_contain_text("printedge.")
 
 
+async def mesh_pixels(page: Page) -> int:
+    """How many pixels of the Make screen's 3D view differ from its background: the drawn part."""
+    return int(
+        await page.evaluate(
+            """() => {
+                const canvas = document.getElementById("make-mesh");
+                const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+                let count = 0;
+                for (let i = 0; i < data.length; i += 4) {
+                    if (Math.abs(data[i] - 238) + Math.abs(data[i + 1] - 241) + Math.abs(data[i + 2] - 245) > 30) count++;
+                }
+                return count;
+            }"""
+        )
+    )
+
+
+@pytest.mark.slow  # research, CAD and slicing run for real in the appliance's worker
+async def test_make_a_part_from_a_sentence_then_confirm_and_see_a_refusal(
+    appliance: Appliance, browser: Browser
+) -> None:
+    async with panel_page(browser, appliance.web.url) as (page, problems):
+        await claim(page, appliance)
+        await go(page, "Make")
+        await page.get_by_label("What should it make?").fill("a 20 mm cube in PETG")
+        await page.get_by_role("button", name="Make it").click()
+
+        job = page.locator("#make-job")
+        await expect(job.locator('.stage[data-stage="research"]')).to_have_attribute("data-state", "done")
+        await expect(job).to_have_attribute("data-state", "awaiting_confirmation", timeout=120_000)
+        await expect(job.locator(".stage")).to_have_count(4)
+        await expect(job.locator('.stage[data-stage="slice"]')).to_have_attribute("data-state", "done")
+        await expect(page.locator("#make-size")).to_have_text(re.compile(r"^20 \D 20 \D 20 mm$"))
+        await expect(page.locator("#make-spec-facts")).to_contain_text("PETG")
+        await expect(page.locator("#make-assumptions")).to_contain_text("quality")  # not said: standard was assumed
+        await expect(page.locator("#make-time")).not_to_have_text("—")
+        await expect(page.locator("#make-layers")).not_to_have_text("—")
+        await expect(page.locator("#make-filament")).to_contain_text(re.compile(r"\d m · \d+\.\d g"))
+        await expect(page.locator("#make-mesh")).to_have_attribute("data-triangles", re.compile(r"^[1-9]\d*$"))
+        assert await mesh_pixels(page) > 2000, "the 3D view draws the cube"
+        await screenshot(page, "make-preview")
+
+        await page.get_by_role("button", name="Confirm and queue").click()
+        # Nothing else is queued, so the confirmed job may start printing at once.
+        await expect(job).to_have_attribute("data-state", re.compile(r"^(queued|printing)$"))
+        await expect(job).to_contain_text(re.compile(r"Queued as job \d+|This job is printing"))
+
+        problems.expect_error("/api/v1/jobs/text", 422)
+        await page.get_by_label("What should it make?").fill("a cube of 900 mm")
+        await page.get_by_role("button", name="Make it").click()
+        refusal = page.locator("#make-error")
+        await expect(refusal).to_contain_text("900")
+        await expect(page.get_by_label("What should it make?")).to_have_attribute("aria-invalid", "true")
+        await screenshot(page, "make-refused")
+
+
 async def test_screens_at_phone_and_desktop_size(appliance: Appliance, browser: Browser) -> None:
     async with panel_page(browser, appliance.web.url) as (page, _):
         await page.goto("/")
@@ -199,7 +255,7 @@ async def test_screens_at_phone_and_desktop_size(appliance: Appliance, browser: 
         await expect(page.locator("#job-layer")).to_have_text(re.compile(r"^[2-8] of 8$"), timeout=20_000)
         for viewport in ({"width": 390, "height": 844}, {"width": 1366, "height": 768}):
             await page.set_viewport_size(viewport)  # type: ignore[arg-type]
-            for screen in ("Printer", "Files", "Queue", "Preview", "Terminal", "System", "Access"):
+            for screen in ("Printer", "Files", "Make", "Queue", "Preview", "Terminal", "System", "Access"):
                 await go(page, screen)
                 await page.wait_for_timeout(400)
                 await expect(page.get_by_role("button", name="Emergency stop")).to_be_visible()

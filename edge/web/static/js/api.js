@@ -47,12 +47,41 @@ export const get = (path) => api("GET", path);
 export const post = (path, body) => api("POST", path, body);
 export const del = (path) => api("DELETE", path);
 
+/** Fetch binary data (a mesh) as an ArrayBuffer, or throw ApiError. */
+export async function getBuffer(path) {
+  let response;
+  try {
+    response = await fetch(path, { credentials: "same-origin", headers: { Accept: "application/octet-stream, application/json" } });
+  } catch (err) {
+    throw new ApiError(0, "network", `cannot reach the device (${err.message})`);
+  }
+  if (!response.ok) {
+    const data = await response.json().catch(() => null);
+    const error = new ApiError(response.status, data?.error || "http_error", data?.message || `GET ${path} answered ${response.status}`);
+    if (response.status === 401) window.dispatchEvent(new CustomEvent("printedge:signed-out", { detail: error }));
+    throw error;
+  }
+  return response.arrayBuffer();
+}
+
 /** Upload a file as multipart/form-data; onProgress(sentBytes, totalBytes). Answers the stored file. */
 export function upload(file, onProgress) {
+  const form = new FormData();
+  form.append("file", file, file.name);
+  return send("/api/v1/files", form, {}, onProgress);
+}
+
+/** Upload a file as the raw request body (application/octet-stream) to `path`; answers the created resource. */
+export function uploadRaw(path, file, onProgress) {
+  return send(path, file, { "Content-Type": "application/octet-stream" }, onProgress);
+}
+
+function send(path, body, headers, onProgress) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open("POST", "/api/v1/files");
+    xhr.open("POST", path);
     xhr.setRequestHeader("Accept", "application/json");
+    for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
     if (csrfToken) xhr.setRequestHeader("X-CSRF-Token", csrfToken);
     xhr.responseType = "json";
     xhr.upload.addEventListener("progress", (event) => {
@@ -65,8 +94,6 @@ export function upload(file, onProgress) {
     });
     xhr.addEventListener("error", () => reject(new ApiError(0, "network", "the upload was cut off")));
     xhr.addEventListener("abort", () => reject(new ApiError(0, "aborted", "the upload was cancelled")));
-    const form = new FormData();
-    form.append("file", file, file.name);
-    xhr.send(form);
+    xhr.send(body);
   });
 }

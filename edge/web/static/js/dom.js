@@ -51,6 +51,11 @@ export function duration(seconds) {
   return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
+/** A job or stage state for people: "awaiting_confirmation" -> "awaiting confirmation". */
+export function stateLabel(state) {
+  return String(state || "").replace(/_/g, " ");
+}
+
 /** 1536 -> "1.5 KiB". */
 export function bytes(n) {
   if (n < 1024) return `${n} B`;

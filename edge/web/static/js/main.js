@@ -8,13 +8,14 @@ import { toast } from "./components/toast.js";
 import { mountSignIn } from "./screens/signin.js";
 import * as dashboard from "./screens/dashboard.js";
 import * as files from "./screens/files.js";
+import * as make from "./screens/make.js";
 import * as queue from "./screens/queue.js";
 import * as preview from "./screens/preview.js";
 import * as terminal from "./screens/terminal.js";
 import * as system from "./screens/system.js";
 import * as access from "./screens/access.js";
 
-const SCREENS = { "": dashboard, files, queue, preview, terminal, system, access };
+const SCREENS = { "": dashboard, files, make, queue, preview, terminal, system, access };
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");

@@ -1,7 +1,7 @@
 // The running job: file, state, progress with layer, elapsed and ETA, and pause/resume/cancel.
 
 import { get, post } from "../api.js";
-import { duration, fill, h } from "../dom.js";
+import { duration, fill, h, stateLabel } from "../dom.js";
 import { live } from "../live.js";
 import { confirmDialog } from "./dialog.js";
 import { attempt } from "./toast.js";
@@ -65,7 +65,7 @@ function running(job) {
   if (job.state === "paused") actions.append(button("Resume", () => post(`/api/v1/jobs/${job.id}/resume`), true));
   actions.append(cancelButton(job));
   return [
-    h("p", { class: "job-file" }, h("strong", {}, job.file_name), " ", h("span", { class: `badge badge-${job.state}` }, job.state)),
+    h("p", { class: "job-file" }, h("strong", {}, job.file_name), " ", h("span", { class: `badge badge-${job.state}` }, stateLabel(job.state))),
     h("div", { class: "progress-row" }, bar, h("span", { id: "job-percent", class: "percent" }, "0 %")),
     h(
       "dl",
@@ -97,6 +97,7 @@ function progressOf(body, job) {
 }
 
 function layerCount(fileId) {
+  if (fileId === null || fileId === undefined) return null; // a job from text or a model before slicing
   if (!layerCounts.has(fileId)) {
     layerCounts.set(fileId, null);
     get(`/api/v1/files/${fileId}`)

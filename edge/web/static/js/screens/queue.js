@@ -1,7 +1,7 @@
 // Queue and history: reorder and remove queued jobs, confirm the bed is clear, resume interrupted jobs.
 
 import { del, get, post } from "../api.js";
-import { duration, fill, h, when } from "../dom.js";
+import { duration, fill, h, stateLabel, when } from "../dom.js";
 import { live } from "../live.js";
 import { bedClear, needsBedClear } from "../components/jobcard.js";
 import { confirmDialog } from "../components/dialog.js";
@@ -10,21 +10,29 @@ import { attempt, toast } from "../components/toast.js";
 export const title = "Queue";
 
 const FINISHED = "completed,cancelled,failed,interrupted";
+const PREPARED = "preparing,awaiting_confirmation";
 
 /** Build the screen in `root`; answers a function that tears it down. */
 export function mount(root) {
   const gate = h("div", {});
   const queued = h("ol", { class: "job-list", id: "queued" });
   const history = h("ul", { class: "job-list", id: "history" });
+  const prepared = h("ul", { class: "job-list", id: "prepared" });
+  const making = h("section", { class: "card", "aria-labelledby": "prepared-title", hidden: true }, h("h2", { id: "prepared-title" }, "Being made"), prepared);
   root.append(
     h("h1", { class: "screen-title" }, title),
+    making,
     h("section", { class: "card", "aria-labelledby": "queue-title" }, h("h2", { id: "queue-title" }, "Queued jobs"), gate, queued),
     h("section", { class: "card", "aria-labelledby": "history-title" }, h("h2", { id: "history-title" }, "History"), history),
   );
   const refresh = async () => {
-    const [queue, done] = await Promise.all([get("/api/v1/queue"), get(`/api/v1/jobs?state=${FINISHED}&limit=50`)]).catch((err) => {
+    const [queue, done, makingJobs] = await Promise.all([
+      get("/api/v1/queue"),
+      get(`/api/v1/jobs?state=${FINISHED}&limit=50`),
+      get(`/api/v1/jobs?state=${PREPARED}&limit=50`),
+    ]).catch((err) => {
       toast(err.message, "error");
-      return [null, null];
+      return [null, null, null];
     });
     if (!queue) return;
     const now = queue.current;
@@ -33,6 +41,8 @@ export function mount(root) {
       now ? h("p", { class: "notice" }, `Now ${now.state}: `, h("strong", {}, now.file_name), " — ", h("a", { href: "#/" }, "see progress")) : null,
       needsBedClear(queue) ? bedClear() : null,
     );
+    making.hidden = !makingJobs.length;
+    renderPrepared(prepared, makingJobs);
     renderQueue(queued, queue.queued, refresh);
     renderHistory(history, done, refresh);
   };
@@ -42,6 +52,22 @@ export function mount(root) {
   live.addEventListener("change", onChange);
   refresh();
   return () => live.removeEventListener("change", onChange);
+}
+
+// Jobs from text or a model still being made or waiting for a person to look at the preview: not queued yet.
+function renderPrepared(list, jobs) {
+  fill(
+    list,
+    jobs.map((job) =>
+      h(
+        "li",
+        { class: "job" },
+        h("span", { class: "job-name" }, job.file_name || `Job ${job.id}`),
+        h("span", { class: `badge badge-${job.state}` }, stateLabel(job.state)),
+        h("a", { class: "btn", href: `#/make?job=${job.id}`, "aria-label": `${job.state === "awaiting_confirmation" ? "Review" : "Follow"} ${job.file_name || `job ${job.id}`}` }, job.state === "awaiting_confirmation" ? "Review…" : "Follow…"),
+      ),
+    ),
+  );
 }
 
 function renderQueue(list, jobs, refresh) {
@@ -86,7 +112,7 @@ function renderHistory(list, jobs, refresh) {
         "li",
         { class: "job" },
         h("span", { class: "job-name" }, job.file_name),
-        h("span", { class: `badge badge-${job.state}` }, job.state),
+        h("span", { class: `badge badge-${job.state}` }, stateLabel(job.state)),
         h("span", { class: "muted" }, `${took} · ${when(job.finished_at || job.created_at)}`),
       );
       if (job.detail) row.append(h("span", { class: "job-detail muted" }, job.detail));
