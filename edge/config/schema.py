@@ -156,6 +156,16 @@ class AgentsConfig:
 
 
 @dataclass(kw_only=True)
+class FleetConfig:
+    """Signed fleet commands over MQTT and the Home Assistant buttons."""
+
+    trusted_keys: list[str] = field(default_factory=list)  # "key-id:base64-public-key", or a file of such lines
+    command_max_age_s: float = bounded(60.0, 1, 3600)
+    command_max_future_s: float = bounded(10.0, 0, 3600)
+    allow_homeassistant_buttons: bool = False
+
+
+@dataclass(kw_only=True)
 class AppConfig:
     """The whole configuration."""
 
@@ -167,4 +177,5 @@ class AppConfig:
     auth: AuthConfig = field(default_factory=AuthConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
     agents: AgentsConfig = field(default_factory=AgentsConfig)
+    fleet: FleetConfig = field(default_factory=FleetConfig)
     log_level: str = bounded("INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))

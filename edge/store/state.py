@@ -22,6 +22,14 @@ class ApplianceState:
         value = json.loads(str(row["value"]))
         return value if isinstance(value, bool) else default
 
+    async def get_text(self, key: str, default: str) -> str:
+        """A stored text, or the default."""
+        row = await self.db.fetchone("SELECT value FROM appliance_state WHERE key = ?", (key,))
+        if row is None:
+            return default
+        value = json.loads(str(row["value"]))
+        return value if isinstance(value, str) else default
+
     async def set(self, key: str, value: bool | int | float | str) -> None:
         """Store a value."""
         await self.db.execute(

@@ -1,0 +1,1 @@
+"""MQTT telemetry: the broker link, topics, Home Assistant discovery and fleet commands."""
