@@ -6,6 +6,7 @@ or its libraries print goes to stderr. SIGTERM stops the stage (its cleanup runs
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import importlib
 import json
@@ -80,10 +81,15 @@ def _stop_with_parent() -> None:
 
 
 def _lower_priority(nice: int) -> None:
-    """Run at niceness `nice` (an absolute level: a process can only lower its own priority)."""
+    """Run at niceness `nice` (an absolute level), and in the idle class when asked for any lower priority."""
     current = os.nice(0)
     if nice > current:
         os.nice(nice - current)
+    if nice > 0 and hasattr(os, "sched_setscheduler"):
+        # SCHED_IDLE: CAD and PrusaSlicer (which inherits it) only get a core nobody else wants, so the
+        # streaming process wakes at once even on a 2-core Pi; niceness alone still steals slices from it.
+        with contextlib.suppress(OSError):
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 
 
 def _result_channel() -> TextIO:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -43,9 +44,12 @@ async def test_nice_level_is_visible_while_the_worker_runs() -> None:
 
     def on_progress(fraction: float, message: str) -> None:
         seen.append(psutil.Process(int(message)).nice())
+        policies.append(os.sched_getscheduler(int(message)))
 
+    policies: list[int] = []
     await run_stage(f"{TARGET}:sleep", {"seconds": 0.2}, timeout_s=30, nice=12, on_progress=on_progress)
     assert seen == [12]
+    assert policies == [os.SCHED_IDLE], "the worker only takes CPU time that nothing else wants"
 
 
 async def test_an_agent_error_comes_back_as_its_own_class_and_message() -> None:
