@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import struct
 from dataclasses import dataclass
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -21,6 +22,9 @@ CLOSE_TIMEOUT_S = 2.0
 HEARTBEAT_S = 30.0
 # How long a closed client that is behind may still read what was queued for it.
 DROP_AFTER_S = 10.0
+# Below this much unsent data, an event's frame is written straight to the socket; above, the sender waits
+# (at most SEND_TIMEOUT_S) for the client to read, as a slow client must.
+DIRECT_WRITE_LIMIT = 64 * 1024
 
 
 class ClientTooSlowError(Exception):
@@ -51,6 +55,7 @@ class WebSocketHub:
         self.mailbox_size = MAILBOX_SIZE
         self._encoded_event: Event | None = None
         self._encoded_text = ""
+        self._encoded_frame = b""
 
     @property
     def count(self) -> int:
@@ -59,7 +64,8 @@ class WebSocketHub:
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         """Serve one client until it or the server goes away."""
-        ws = web.WebSocketResponse(heartbeat=HEARTBEAT_S, timeout=CLOSE_TIMEOUT_S)
+        # No per-message compression: the frames are small, and compressing each for every client costs the loop.
+        ws = web.WebSocketResponse(heartbeat=HEARTBEAT_S, timeout=CLOSE_TIMEOUT_S, compress=False)
         await ws.prepare(request)
         if self._closing:
             await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server is shutting down")
@@ -117,7 +123,9 @@ class WebSocketHub:
             async for event in client.subscription:
                 if client.subscription.dropped:
                     raise ClientTooSlowError(f"fell behind by {client.subscription.dropped} events")
-                await self._send(client, self._encode(event))
+                text = self._encode(event)
+                if not self._write_direct(client, self._encoded_frame):
+                    await self._send(client, text)
         except ClientTooSlowError as exc:
             log.warning("websocket client %s is too slow: %s; closing it", client.peer, exc)
             await self._close(client, WSCloseCode.TRY_AGAIN_LATER, f"client too slow: {exc}")
@@ -128,7 +136,23 @@ class WebSocketHub:
         # Every client receives the same event objects: encode each once, not once per client.
         if event is not self._encoded_event:
             self._encoded_event, self._encoded_text = event, json.dumps(event.to_dict())
+            self._encoded_frame = text_frame(self._encoded_text)
         return self._encoded_text
+
+    def _write_direct(self, client: WebSocketClient, frame: bytes) -> bool:
+        """Write a ready-made frame to a client keeping up, without a task switch; False: take the slow path."""
+        transport = client.transport
+        if (
+            transport is None
+            or transport.is_closing()
+            or client.ws.closed
+            or transport.get_write_buffer_size() > DIRECT_WRITE_LIMIT
+        ):
+            return False
+        # One write of a whole frame: aiohttp's own frames (pings, the close) also go out whole, never interleaved.
+        transport.write(frame)
+        client.sent += 1
+        return True
 
     async def _send(self, client: WebSocketClient, text: str) -> None:
         if client.ws.closed:
@@ -165,6 +189,19 @@ class WebSocketHub:
         if transport is None or not transport.get_write_buffer_size():
             return
         asyncio.get_running_loop().call_later(DROP_AFTER_S, transport.abort)
+
+
+def text_frame(text: str) -> bytes:
+    """A final, unmasked, uncompressed WebSocket text frame (RFC 6455 5.2), as a server sends it."""
+    payload = text.encode()
+    size = len(payload)
+    if size < 126:
+        header = struct.pack("!BB", 0x81, size)
+    elif size < 1 << 16:
+        header = struct.pack("!BBH", 0x81, 126, size)
+    else:
+        header = struct.pack("!BBQ", 0x81, 127, size)
+    return header + payload
 
 
 async def _cancel(task: asyncio.Task[None] | None) -> None:

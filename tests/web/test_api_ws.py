@@ -153,3 +153,18 @@ async def test_plain_http_request_to_the_websocket_is_a_json_400(api: aiohttp.Cl
         body = await response.json()
     assert response.status == 400
     assert body["error"] == "bad_request" and "WebSocket" in body["message"]
+
+
+async def test_events_of_every_frame_size_arrive_whole_in_order(appliance: Appliance) -> None:
+    async with client(appliance) as api, api.ws_connect("/api/v1/ws") as ws:
+        assert (await receive_json(ws))["type"] == "snapshot"
+        # 7-bit, 16-bit and 64-bit WebSocket length fields.
+        texts = ["x" * 10, "y" * 300, "z" * 70_000]
+        for text in texts:
+            appliance.services.bus.publish(FirmwareMessage(level="info", text=text))
+        got = []
+        while len(got) < len(texts):
+            event = await receive_json(ws)
+            if event["type"] == "firmware" and event["text"][:1] in "xyz":
+                got.append(event["text"])
+        assert got == texts
