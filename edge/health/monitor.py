@@ -16,6 +16,7 @@ from edge.core.events import EventBus, HostWarning
 from edge.core.tasks import TaskSupervisor
 from edge.health.host import HostSample, HostSources, sample_host
 from edge.health.metrics import ApplianceCollector
+from edge.health.pi import FLAGS
 from edge.jobs.manager import JobManager
 from edge.printer.link import PrinterLink
 
@@ -129,7 +130,7 @@ class HealthMonitor:
         """A HostWarning on the bus for every condition that was not there at the last sample."""
         before = previous.throttling.now if previous and previous.throttling else frozenset()
         if sample.throttling is not None:
-            for flag in sorted(sample.throttling.now - before):
+            for flag in [flag for flag in FLAGS if flag in sample.throttling.now - before]:
                 log.warning("host: %s", _WARNINGS[flag])
                 self.bus.publish(HostWarning(condition=flag, message=_WARNINGS[flag]))
         was_low = previous is not None and previous.disk_free_bytes < self.min_free_bytes
