@@ -6,7 +6,7 @@ import asyncio
 import ipaddress
 import logging
 
-from zeroconf import InterfaceChoice, IPVersion
+from zeroconf import DNSQuestionType, InterfaceChoice, IPVersion
 from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
 
 import edge
@@ -24,8 +24,11 @@ PRINTEDGE_TYPE = "_printedge._tcp.local."
 HTTP_TYPE = "_http._tcp.local."
 OCTOPRINT_TYPE = "_octoprint._tcp.local."
 API_PATH = "/api/v1"
-# An instance name is one DNS label (at most 63 bytes); room is left for a "-2" suffix.
+# An instance name is one DNS label (at most 63 bytes); room is left for a " (2)" suffix.
 MAX_NAME_BYTES = 50
+MAX_RENAMES = 20
+# How long to wait for another device to answer for a name before taking it.
+NAME_CHECK_MS = 800
 
 
 class Discovery:
@@ -108,19 +111,27 @@ class Discovery:
         zeroconf = self._require()
         base = self.config.name or self.services.config.device.name
         base = base.encode()[:MAX_NAME_BYTES].decode(errors="ignore").strip() or "PrintEdge"
-        # The first service settles the name (a taken one becomes "NAME-2"); the others follow it.
-        first = self._info(PRINTEDGE_TYPE, base)
+        # A name another device answers for becomes "NAME (2)"; zeroconf's own check ("NAME-2") is the backstop.
+        first = self._info(PRINTEDGE_TYPE, await self._free_name(zeroconf, base))
         await (await zeroconf.async_register_service(first, allow_name_change=True))
         self.instance = first.name.removesuffix("." + PRINTEDGE_TYPE)
         if self.instance != base:
             log.warning("mDNS: the name %r is taken on this network; advertised as %r", base, self.instance)
-        infos = [first]
-        for type_ in (HTTP_TYPE, OCTOPRINT_TYPE):
-            info = self._info(type_, self.instance)
-            await (await zeroconf.async_register_service(info, allow_name_change=True))
-            infos.append(info)
-        self._infos = infos
+        others = [self._info(type_, self.instance) for type_ in (HTTP_TYPE, OCTOPRINT_TYPE)]
+        probes = [await zeroconf.async_register_service(info, allow_name_change=True) for info in others]
+        await asyncio.gather(*probes)
+        self._infos = [first, *others]
         log.info("mDNS: advertised as %r on %s port %d", self.instance, ", ".join(self.addresses), self.web.port)
+
+    async def _free_name(self, zeroconf: AsyncZeroconf, base: str) -> str:
+        """The first of NAME, NAME (2), NAME (3), ... that no device on the network answers for."""
+        for number in range(1, MAX_RENAMES + 1):
+            candidate = base if number == 1 else f"{base} ({number})"
+            taken = AsyncServiceInfo(PRINTEDGE_TYPE, f"{candidate}.{PRINTEDGE_TYPE}")
+            # Asked over multicast (QM): every responder on the host hears it, and the answer comes back to all.
+            if not await taken.async_request(zeroconf.zeroconf, NAME_CHECK_MS, question_type=DNSQuestionType.QM):
+                return candidate
+        return base
 
     async def _update(self) -> None:
         zeroconf = self._require()
