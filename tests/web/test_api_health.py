@@ -7,11 +7,10 @@ import stat
 from pathlib import Path
 
 import aiohttp
-
-import edge
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
+import edge
 from edge.app import Appliance
 from edge.core.events import HostWarning
 from tests.web.auth_helpers import anonymous
