@@ -35,3 +35,9 @@ class Services:
     identity: DeviceIdentity | None = None
     health: Callable[[], dict[str, object]] = field(default=dict)
     monitor: HealthMonitor | None = None
+
+    def require_monitor(self) -> HealthMonitor:
+        """The host monitor, which the appliance always sets."""
+        if self.monitor is None:
+            raise RuntimeError("bug: the appliance has no host monitor")
+        return self.monitor

@@ -9,8 +9,6 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 import edge
 from edge.core.errors import NotFoundError
-from edge.health import HealthMonitor
-from edge.services import Services
 from edge.web.context import services
 from edge.web.models.health import METRICS, ComponentPath, ComponentReport, DetailedHealth
 from edge.web.routes_system import all_healthy
@@ -20,18 +18,11 @@ api = ApiRoutes("system")
 routes = api.routes
 
 
-def monitor_of(svc: Services) -> HealthMonitor:
-    """The host monitor, which the appliance always sets."""
-    if svc.monitor is None:
-        raise RuntimeError("bug: the appliance has no host monitor")
-    return svc.monitor
-
-
 @api.get("/health/detailed", responses={200: DetailedHealth})
 async def get_detailed_health(request: web.Request) -> web.Response:
     """Every component and check (disk, slicer, power) with the host's CPU, memory, disk, network and Pi figures."""
     svc = services(request)
-    monitor = monitor_of(svc)
+    monitor = svc.require_monitor()
     components = svc.health()
     checks = {name: check.to_dict() for name, check in monitor.checks().items()}
     return reply(
@@ -56,7 +47,7 @@ async def get_component_health(request: web.Request) -> web.Response:
     """One component's or check's health and, for a component, its status snapshot."""
     name = read_path(request, ComponentPath).name
     svc = services(request)
-    monitor = monitor_of(svc)
+    monitor = svc.require_monitor()
     checks = monitor.checks()
     report = svc.health().get(name)
     if isinstance(report, dict):
@@ -73,5 +64,5 @@ async def get_component_health(request: web.Request) -> web.Response:
 @api.get("/metrics", responses={200: METRICS})
 async def get_metrics(request: web.Request) -> web.Response:
     """Prometheus metrics, read when scraped: temperatures, link counters, job, MQTT, components, host."""
-    body = monitor_of(services(request)).metrics()
+    body = services(request).require_monitor().metrics()
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -11,7 +11,6 @@ from aiohttp import web
 from edge.core.netaddr import reachable_addresses, url_of
 from edge.web.context import services
 from edge.web.models.health import QR_CODE, DeviceUrls
-from edge.web.routes_health import monitor_of
 from edge.web.schema import ApiRoutes, reply
 
 api = ApiRoutes("system")
@@ -26,7 +25,7 @@ async def device_urls(request: web.Request) -> dict[str, object]:
     addresses = await asyncio.to_thread(reachable_addresses, svc.config.api.host)
     urls = [url_of(address, port) for address in addresses] or [url_of(request.url.host or "127.0.0.1", port)]
     mdns = None
-    discovery = monitor_of(svc).component("discovery")
+    discovery = svc.require_monitor().component("discovery")
     if discovery is not None:
         status = discovery.status()
         if status.get("services") and isinstance(status.get("hostname"), str):
