@@ -19,6 +19,8 @@ from edge.control.surface import PrinterControl
 from edge.core.component import Component, Health
 from edge.core.errors import PrintEdgeError
 from edge.core.events import EventBus
+from edge.discovery import Discovery
+from edge.health import HealthMonitor
 from edge.jobs.manager import JobManager
 from edge.jobs.pipeline import Pipeline
 from edge.printer.link import PrinterLink
@@ -106,6 +108,7 @@ class Appliance:
             config.printer.max_line_length,
             config.api.max_upload_mb * 1024 * 1024,
             limits=config.printer.limits,
+            free_margin_bytes=config.health.min_free_mb * 1024 * 1024,
         )
         jobs = JobRepository(db)
         simulator: VirtualPrinter | None = None
@@ -143,6 +146,10 @@ class Appliance:
         if simulator is not None:
             self.components.append(_VirtualPrinterComponent(simulator, Path(port)))
         self.components += [db, link, manager, pipeline, control, self.web]
+        # After the web server: discovery advertises its bound port; the monitor reads everyone's health.
+        self.monitor = HealthMonitor(config, bus, link, manager, lambda: self.components, self.health)
+        self.services.monitor = self.monitor
+        self.components += [Discovery(config.discovery, self.services, self.web), self.monitor]
         self.identity: DeviceIdentity | None = None
         self.failed: dict[str, str] = {}
         self._started: list[Component] = []

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from edge.config.schema import AppConfig
 from edge.control.surface import PrinterControl
 from edge.core.events import EventBus
+from edge.health import HealthMonitor
 from edge.jobs.manager import JobManager
 from edge.printer.link import PrinterLink
 from edge.store.db import Database
@@ -33,3 +34,10 @@ class Services:
     started_at: float
     identity: DeviceIdentity | None = None
     health: Callable[[], dict[str, object]] = field(default=dict)
+    monitor: HealthMonitor | None = None
+
+    def require_monitor(self) -> HealthMonitor:
+        """The host monitor, which the appliance always sets."""
+        if self.monitor is None:
+            raise RuntimeError("bug: the appliance has no host monitor")
+        return self.monitor

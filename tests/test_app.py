@@ -28,6 +28,7 @@ def appliance(data_dir: Path) -> Appliance:
         "PRINTEDGE_PRINTER__PORT": "virtual",
         "PRINTEDGE_SIMULATOR__TIME_SCALE": "0.001",
         "PRINTEDGE_API__PORT": "0",
+        "PRINTEDGE_DISCOVERY__ENABLED": "false",
     }
     return Appliance(load_config(env=env))
 
@@ -95,7 +96,18 @@ async def test_a_component_that_raises_anything_on_start_is_unhealthy_and_the_re
             "detail": "failed to start: RuntimeError: GPIO chip /dev/gpiochip9 not found",
         }
         assert all(report["ok"] for name, report in components.items() if name != "sensors"), components
-        assert set(components) == {"virtual_printer", "store", "sensors", "printer", "jobs", "control", "web"}
+        assert set(components) == {
+            "virtual_printer",
+            "store",
+            "sensors",
+            "printer",
+            "jobs",
+            "pipeline",
+            "control",
+            "web",
+            "discovery",
+            "host",
+        }
         key, _ = await app.web.auth.keys.create("tests", Caller(CallerKind.CLI, "tests"))
         status, body = await get_json(api_of, f"{app.web.url}/api/v1/status", key)
         assert status == 200 and body["printer"]["state"] == "ready"

@@ -166,6 +166,26 @@ class FleetConfig:
 
 
 @dataclass(kw_only=True)
+class DiscoveryConfig:
+    """mDNS: how phones, browsers and slicers find the device on the LAN."""
+
+    enabled: bool = True
+    name: str = ""  # the advertised name; empty: device.name
+    interfaces: str = bounded("all", choices=("all", "loopback"))
+    address_poll_s: float = bounded(5.0, 0.1, 3600)
+
+
+@dataclass(kw_only=True)
+class HealthConfig:
+    """Host health: how often it is sampled, the disk reserve, and where a Raspberry Pi reports heat and power."""
+
+    interval_s: float = bounded(5.0, 0.1, 3600)
+    min_free_mb: int = bounded(50, 0, 1_000_000)
+    soc_temperature_path: str = "/sys/class/thermal/thermal_zone0/temp"
+    throttled_command: str = "vcgencmd get_throttled"  # empty: not read
+
+
+@dataclass(kw_only=True)
 class AppConfig:
     """The whole configuration."""
 
@@ -178,4 +198,6 @@ class AppConfig:
     audit: AuditConfig = field(default_factory=AuditConfig)
     agents: AgentsConfig = field(default_factory=AgentsConfig)
     fleet: FleetConfig = field(default_factory=FleetConfig)
+    discovery: DiscoveryConfig = field(default_factory=DiscoveryConfig)
+    health: HealthConfig = field(default_factory=HealthConfig)
     log_level: str = bounded("INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))

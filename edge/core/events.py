@@ -90,6 +90,15 @@ class FragmentDetected(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class HostWarning(Event):
+    """The host needs attention: under-voltage, throttling, heat or a nearly full disk (condition names which)."""
+
+    kind: ClassVar[str] = "host_warning"
+    condition: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class JobStateChanged(Event):
     """A job changed state."""
 

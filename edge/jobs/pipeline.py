@@ -21,6 +21,7 @@ from edge.store.files import FileStore
 from edge.store.jobs import JobRepository
 from edge.store.records import Job, JobState
 from edge.store.stages import StageRepository
+from edge.store.upload import disk_space_needed
 
 log = logging.getLogger("printedge.pipeline")
 
@@ -105,6 +106,7 @@ class Pipeline:
     async def from_text(self, text: str, options: Mapping[str, object]) -> Job:
         """Research the text now (a refusal creates no job), then make and slice it in the background."""
         text = text.strip()
+        await self.require_space("a job from text")
         spec = await self.agents.research(text, options)
         job = await self.jobs.create_prepared("text", _name_of(spec, text), text, dict(options))
         await self.stages.plan(job.id, PLANS["text"])
@@ -116,6 +118,7 @@ class Pipeline:
 
     async def from_model(self, name: str, upload: Path, options: Mapping[str, object]) -> Job:
         """A model already saved at `upload` (taken over by the job): check, place and slice it in the background."""
+        await self.require_space(f"a job from the model {name!r}")
         job = await self.jobs.create_prepared("model", name, "", dict(options))
         await self.stages.plan(job.id, PLANS["model"])
         folder = await self._folder(job.id)
@@ -146,6 +149,10 @@ class Pipeline:
         await asyncio.to_thread(shutil.rmtree, self.work_root / str(job_id), ignore_errors=True)
         self._bus.publish(JobStateChanged(job_id=job_id, state=job.state.value, detail=job.detail))
         return job
+
+    async def require_space(self, what: str, needed: int = 0) -> None:
+        """Refuse work that writes meshes and G-code when less than health.min_free_mb would be free (DiskFullError)."""
+        await asyncio.to_thread(disk_space_needed, self.work_root.parent, what, needed, self.files.free_margin_bytes)
 
     def mesh_path(self, job_id: int) -> Path:
         """Where a job's checked mesh is kept (it may not exist yet)."""
@@ -178,6 +185,8 @@ class Pipeline:
                     return
 
     async def _run_stage(self, job: Job, stage: str) -> None:
+        if stage in ("cad", "slice"):
+            await self.require_space(f"the {'mesh' if stage == 'cad' else 'G-code'} of job {job.id}")
         folder = await self._folder(job.id)
         await self.jobs.set_stage(job.id, stage)
         await self._stage(job.id, stage, "running", 0.0, _RUNNING.get(stage, f"{stage} running"))

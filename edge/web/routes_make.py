@@ -34,6 +34,7 @@ CHUNK_SIZE = 64 * 1024
         400: "the text is missing or a field is malformed (`bad_request`)",
         422: "the part cannot be made: too large for the printer, zero or negative, thinner than the nozzle, "
         "no part named (`design_refused`)",
+        507: "less than health.min_free_mb of disk is free (`disk_full`)",
     },
 )
 async def post_text_job(request: web.Request) -> web.Response:
@@ -54,6 +55,7 @@ async def post_text_job(request: web.Request) -> web.Response:
         413: "larger than agents.max_model_mb (`file_too_large`)",
         415: "the name does not end in .stl, .3mf or .obj (`unsupported_file_type`)",
         422: "the body is empty (`file_rejected`)",
+        507: "less than health.min_free_mb of disk would be left (`disk_full`)",
     },
 )
 async def post_model_job(request: web.Request) -> web.Response:
@@ -67,7 +69,9 @@ async def post_model_job(request: web.Request) -> web.Response:
     limit = svc.config.agents.max_model_mb * 1024 * 1024
     if request.content_length is not None and request.content_length > limit:
         raise FileTooLargeError(name, f"is {request.content_length} bytes; the limit is {limit} (agents.max_model_mb)")
-    folder = svc.control.require_pipeline().work_root / "uploads"
+    pipeline = svc.control.require_pipeline()
+    await pipeline.require_space(f"the model {name!r}", request.content_length or 0)
+    folder = pipeline.work_root / "uploads"
     await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
     upload = folder / f"{uuid.uuid4().hex}{suffix}"
     try:

@@ -28,7 +28,8 @@ SESSION_COOKIE = "printedge_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Everything under these needs credentials unless listed in PUBLIC; other paths (the panel's files) are open.
-PROTECTED_PREFIXES = ("/api/", "/plugin/")
+# /health itself is public; /health/detailed, /health/components/... and /metrics are reads like /api/v1/status.
+PROTECTED_PREFIXES = ("/api/", "/plugin/", "/health/", "/metrics")
 # (method, route) anyone may call: they reveal nothing, or check a credential of their own.
 PUBLIC = frozenset(
     {

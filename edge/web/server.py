@@ -23,6 +23,7 @@ from edge.web import (
     routes_diagnostics,
     routes_docs,
     routes_files,
+    routes_health,
     routes_jobs,
     routes_live,
     routes_make,
@@ -30,6 +31,7 @@ from edge.web import (
     routes_preview,
     routes_printer,
     routes_system,
+    routes_urls,
 )
 from edge.web.context import AUTH, SERVICES
 from edge.web.errors import error_middleware
@@ -158,6 +160,8 @@ class WebServer:
             routes_console,
             routes_diagnostics,
             routes_preview,
+            routes_health,
+            routes_urls,
         )
         for module in modules:
             app.add_routes(module.routes)

@@ -34,6 +34,7 @@ def appliance_env(data_dir: Path, **overrides: str) -> dict[str, str]:
         "PRINTEDGE_JOBS__RECOVERY_INTERVAL_S": "0.5",
         "PRINTEDGE_API__PORT": "0",
         "PRINTEDGE_API__MAX_UPLOAD_MB": str(MAX_UPLOAD_MB),
+        "PRINTEDGE_DISCOVERY__ENABLED": "false",  # tests/test_discovery.py turns it on, on loopback
     }
     env.update({f"PRINTEDGE_{key.upper()}": value for key, value in overrides.items()})
     return env

@@ -14,12 +14,13 @@ export function mount(root) {
   const config = h("pre", { class: "config", id: "config", tabindex: "0", "aria-label": "Configuration" });
   const logs = h("ol", { class: "log", id: "log-tail", role: "log", tabindex: "0", "aria-label": "Log tail" });
   const about = h("p", { class: "muted", id: "about" });
+  const qr = h("img", { class: "qr", id: "device-qr", src: "/api/v1/system/qr.svg", alt: "QR code of this device's address: scan it with a phone", width: "160", height: "160" });
   root.append(
     h("h1", { class: "screen-title" }, title),
     h(
       "div",
       { class: "grid" },
-      h("section", { class: "card", "aria-labelledby": "health-title" }, h("h2", { id: "health-title" }, "Health"), about, health),
+      h("section", { class: "card", "aria-labelledby": "health-title" }, h("h2", { id: "health-title" }, "Health"), about, qr, health),
       h("section", { class: "card card-wide", "aria-labelledby": "log-title" }, h("h2", { id: "log-title" }, "Log"), logs),
       h(
         "section",
