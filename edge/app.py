@@ -32,6 +32,7 @@ from edge.store.jobs import JobRepository
 from edge.store.journal import JOURNAL_NAME, RecoveryJournal
 from edge.store.lock import DataDirLock
 from edge.store.stages import StageRepository
+from edge.telemetry.component import TelemetryComponent, TelemetrySources
 from edge.web.server import WebServer
 
 log = logging.getLogger("printedge.app")
@@ -143,6 +144,19 @@ class Appliance:
         if simulator is not None:
             self.components.append(_VirtualPrinterComponent(simulator, Path(port)))
         self.components += [db, link, manager, pipeline, control, self.web]
+        # MQTT telemetry, off when mqtt.url is empty; last, so a broker's trouble never holds up the rest.
+        self.telemetry = TelemetryComponent(
+            config.mqtt,
+            TelemetrySources(
+                bus=bus,
+                device_id=lambda: self.identity.id if self.identity is not None else None,
+                state=lambda: {"printer": link.status(), "jobs": manager.status(), "sensors": {}},
+                health=self.health,
+                data_dir=data_dir,
+            ),
+            db,
+        )
+        self.components.append(self.telemetry)
         self.identity: DeviceIdentity | None = None
         self.failed: dict[str, str] = {}
         self._started: list[Component] = []

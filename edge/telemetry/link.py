@@ -486,4 +486,3 @@ def _properties_dict(props: Properties | None) -> dict[str, object]:
         if hasattr(props, key):
             found[key] = getattr(props, key)
     return found
-
