@@ -212,7 +212,7 @@ class MqttLink:
         """Healthy while connected."""
         if self.connected:
             return Health(True, f"connected to {self.broker.redacted()}")
-        return Health(False, f"not connected to {self.broker.redacted()}: {self.detail}")
+        return Health(False, self.detail)
 
     # ---- connection state machine -----------------------------------------------------------
 
@@ -220,6 +220,9 @@ class MqttLink:
         attempt = 0
         while True:
             self.state = LinkState.CONNECTING
+            self.detail = f"connecting to {self.broker.redacted()}" + (
+                f" (last: {self.last_error})" if self.last_error else ""
+            )
             self._lost.clear()
             try:
                 await self._connect_once()

@@ -68,6 +68,8 @@ class Broker:
         store = self.workdir / "store"
         store.mkdir(parents=True, exist_ok=True)
         lines = [
+            # As root, mosquitto would switch to its own user and could not read this test's files.
+            *(["user root"] if os.geteuid() == 0 else []),
             "per_listener_settings true",
             "persistence true",
             f"persistence_location {store}/",
@@ -96,7 +98,7 @@ class Broker:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise AssertionError(f"mosquitto exited: {(self.workdir / 'mosquitto.log').read_text()}")
+                raise AssertionError(f"mosquitto exited: {(self.workdir / 'stderr').read_text()}")
             try:
                 _, writer = await asyncio.open_connection("127.0.0.1", self.subscriber_port)
             except OSError:
@@ -109,7 +111,8 @@ class Broker:
     def _spawn(self) -> subprocess.Popen[bytes]:
         conf = self.workdir / "mosquitto.conf"
         conf.write_text(self.config())
-        return subprocess.Popen([MOSQUITTO, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with (self.workdir / "stderr").open("ab") as stderr:
+            return subprocess.Popen([MOSQUITTO, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=stderr)
 
     def kill(self) -> None:
         """SIGKILL: no clean shutdown."""
