@@ -135,10 +135,10 @@ class TelemetryComponent:
         if not self._started:
             return
         self._started = False
+        await self._tasks.cancel_all()
         for subscription in (self._events, self._watch):
             if subscription is not None:
                 subscription.close()
-        await self._tasks.cancel_all()
         if self.link is not None and self.topics is not None and self._translator is not None:
             offline = status_payload(self._translator.device_id, online=False)
             await self.link.stop(farewell=(self.topics.status, offline))

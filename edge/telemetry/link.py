@@ -308,10 +308,12 @@ class MqttLink:
         """Forget the current client: close its socket, fail whatever waited for an acknowledgement."""
         client, self._client = self._client, None
         if client is not None:
+            # paho closes the socket itself when the client is collected; it must not call back into us then.
+            client.on_socket_open = client.on_socket_close = None
+            client.on_socket_register_write = client.on_socket_unregister_write = None
             sock = client.socket()
             if sock is not None and self._loop is not None:
-                self._loop.remove_reader(sock)
-                self._loop.remove_writer(sock)
+                self._forget_socket(sock)
                 with contextlib.suppress(OSError):
                     sock.close()
         pending, self._pending = self._pending, {}
@@ -384,10 +386,13 @@ class MqttLink:
             return
         self._loop.add_reader(sock, self._readable, client, sock)
 
-    def _socket_close(self, client: paho.Client, _userdata: Any, sock: Any) -> None:
-        if self._loop is not None:
+    def _forget_socket(self, sock: Any) -> None:
+        if self._loop is not None and sock.fileno() >= 0:
             self._loop.remove_reader(sock)
             self._loop.remove_writer(sock)
+
+    def _socket_close(self, client: paho.Client, _userdata: Any, sock: Any) -> None:
+        self._forget_socket(sock)
         if client is self._client:
             self._dropped()
 
@@ -397,7 +402,7 @@ class MqttLink:
             self._loop.add_writer(current, self._writable, client)
 
     def _unregister_write(self, _client: paho.Client, _userdata: Any, sock: Any) -> None:
-        if self._loop is not None:
+        if self._loop is not None and sock.fileno() >= 0:
             self._loop.remove_writer(sock)
 
     def _readable(self, client: paho.Client, sock: Any) -> None:

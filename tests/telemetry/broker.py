@@ -160,6 +160,8 @@ class Subscriber:
         self.topic_filter = topic_filter
         self.client.on_connect = lambda client, *_: client.subscribe(topic_filter, 1)
         self.client.on_message = self._on_message
+        self.subscribed = threading.Event()
+        self.client.on_subscribe = lambda *_: self.subscribed.set()
         self.port = port
 
     def _on_message(self, _client: paho.Client, _userdata: Any, message: paho.MQTTMessage) -> None:
@@ -204,7 +206,17 @@ class Subscriber:
 
 
 async def subscriber(port: int, **kwargs: Any) -> Subscriber:
-    """A connected subscriber (started in a thread: paho's connect blocks)."""
+    """A connected subscriber whose subscription the broker has acknowledged (paho's connect blocks: a thread)."""
     sub = Subscriber(port, **kwargs)
     await asyncio.to_thread(sub.start)
+    if not await asyncio.to_thread(sub.subscribed.wait, 10):
+        raise AssertionError(f"the broker on port {port} did not acknowledge the subscription")
     return sub
+
+
+async def session_waiting_at(broker: Broker, client_id: str) -> None:
+    """Leave a persistent session at the broker, then stop it: after a restart, messages wait for client_id."""
+    await broker.start()
+    sub = await subscriber(broker.subscriber_port, client_id=client_id, persistent=True)
+    sub.stop()
+    broker.stop()  # SIGTERM: mosquitto saves its sessions
