@@ -9,7 +9,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import bench_api_load, bench_cad, bench_link, bench_panel, bench_properties, bench_service, bench_slice
+from bench import (
+    bench_api_load,
+    bench_cad,
+    bench_link,
+    bench_mqtt,
+    bench_panel,
+    bench_properties,
+    bench_service,
+    bench_slice,
+)
 
 
 async def main() -> dict[str, object]:
@@ -22,6 +31,7 @@ async def main() -> dict[str, object]:
         "property_tests": bench_properties.main(),
         "cad": bench_cad.main(),
         "slicing": await bench_slice.main(),
+        "mqtt": await bench_mqtt.main(),
     }
 
 
