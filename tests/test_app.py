@@ -95,7 +95,17 @@ async def test_a_component_that_raises_anything_on_start_is_unhealthy_and_the_re
             "detail": "failed to start: RuntimeError: GPIO chip /dev/gpiochip9 not found",
         }
         assert all(report["ok"] for name, report in components.items() if name != "sensors"), components
-        assert set(components) == {"virtual_printer", "store", "sensors", "printer", "jobs", "control", "web"}
+        assert set(components) == {
+            "virtual_printer",
+            "store",
+            "sensors",
+            "printer",
+            "jobs",
+            "pipeline",
+            "control",
+            "web",
+            "mqtt",
+        }
         key, _ = await app.web.auth.keys.create("tests", Caller(CallerKind.CLI, "tests"))
         status, body = await get_json(api_of, f"{app.web.url}/api/v1/status", key)
         assert status == 200 and body["printer"]["state"] == "ready"
