@@ -289,6 +289,7 @@ class MqttLink:
         assert client is not None
         for topic_filter, qos, _ in self._handlers:
             client.subscribe(topic_filter, qos)
+        await self._tasks.cancel("listeners")  # a slow listener from the last connection must not run twice
         self._tasks.spawn("listeners", self._run_listeners)
         while not self._lost.is_set():
             with contextlib.suppress(TimeoutError):
