@@ -9,8 +9,10 @@ APT_PACKAGES := python3-venv python3-dev
 CHROMIUM := /usr/bin/chromium
 # Slicing runs Debian's PrusaSlicer (its command line, headless); `printedge slice` and the slicer tests need it.
 PRUSA_SLICER := prusa-slicer
+# The MQTT tests start Debian's mosquitto on free ports; outside CI they skip without it.
+MOSQUITTO := /usr/sbin/mosquitto
 
-.PHONY: run test lint bench clean system-deps browser slicer venv
+.PHONY: run test lint bench clean system-deps browser slicer broker venv
 
 venv: $(VENV)/.installed
 
@@ -48,10 +50,19 @@ slicer:
 	  fi; \
 	fi
 
+broker:
+	@if [ ! -x $(MOSQUITTO) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mosquitto; \
+	  else \
+	    echo "The MQTT tests need mosquitto ($(MOSQUITTO)): sudo apt-get install mosquitto; they are skipped without it"; \
+	  fi; \
+	fi
+
 run: venv slicer
 	PRINTEDGE_DEVICE__DATA_DIR=$(DATA_DIR) $(BIN)/printedge run
 
-test: venv browser slicer
+test: venv browser slicer broker
 	$(BIN)/pytest -q
 
 lint: venv

@@ -14,6 +14,7 @@ from bench import (
     bench_cad,
     bench_link,
     bench_make,
+    bench_mqtt,
     bench_panel,
     bench_properties,
     bench_service,
@@ -32,6 +33,7 @@ async def main() -> dict[str, object]:
         "cad": bench_cad.main(),
         "slicing": await bench_slice.main(),
         "text_to_print": await bench_make.main(),
+        "mqtt": await bench_mqtt.main(),
     }
 
 

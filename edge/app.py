@@ -34,6 +34,9 @@ from edge.store.jobs import JobRepository
 from edge.store.journal import JOURNAL_NAME, RecoveryJournal
 from edge.store.lock import DataDirLock
 from edge.store.stages import StageRepository
+from edge.store.state import ApplianceState
+from edge.telemetry.component import TelemetryComponent, TelemetrySources
+from edge.telemetry.fleet_service import FleetService
 from edge.web.server import WebServer
 
 log = logging.getLogger("printedge.app")
@@ -150,6 +153,21 @@ class Appliance:
         self.monitor = HealthMonitor(config, bus, link, manager, lambda: self.components, self.health)
         self.services.monitor = self.monitor
         self.components += [Discovery(config.discovery, self.services, self.web), self.monitor]
+        # MQTT telemetry, off when mqtt.url is empty; last, so a broker's trouble never holds up the rest.
+        self.telemetry = TelemetryComponent(
+            config.mqtt,
+            TelemetrySources(
+                bus=bus,
+                device_id=lambda: self.identity.id if self.identity is not None else None,
+                state=lambda: {"printer": link.status(), "jobs": manager.status(), "sensors": {}},
+                health=self.health,
+                data_dir=data_dir,
+            ),
+            db,
+        )
+        self.components.append(self.telemetry)
+        if self.telemetry.link is not None:
+            self.fleet = FleetService(self.telemetry.link, control, config, ApplianceState(db), lambda: self.identity)
         self.identity: DeviceIdentity | None = None
         self.failed: dict[str, str] = {}
         self._started: list[Component] = []

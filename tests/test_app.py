@@ -107,6 +107,7 @@ async def test_a_component_that_raises_anything_on_start_is_unhealthy_and_the_re
             "web",
             "discovery",
             "host",
+            "mqtt",
         }
         key, _ = await app.web.auth.keys.create("tests", Caller(CallerKind.CLI, "tests"))
         status, body = await get_json(api_of, f"{app.web.url}/api/v1/status", key)

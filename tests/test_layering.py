@@ -17,6 +17,7 @@ ALLOWED = {
     "control": {"core", "config", "gcode", "store", "printer", "jobs"},
     "auth": {"core", "config", "store", "control"},
     "agents": {"core", "config", "gcode", "jobs"},
+    "telemetry": {"core", "config", "gcode", "store", "printer", "jobs", "control"},
     "web": {"core", "config", "gcode", "store", "printer", "jobs", "control", "auth", "services", "agents"},
 }
 

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import yaml
 
+from edge.config.broker_url import parse_broker_url
 from edge.config.schema import AppConfig
 from edge.core.errors import ConfigError
 
@@ -131,6 +132,8 @@ def _check_bounds(value: float, where: str, meta: Mapping[str, Any]) -> None:
 def _check_special(text: str, where: str) -> None:
     if where == "printer.window" and text != "auto" and (not text.isdigit() or not 1 <= int(text) <= 256):
         raise ConfigError(where, text, "must be 'auto' or a number of lines from 1 to 256")
+    if where == "mqtt.url" and text:
+        parse_broker_url(text, where)
 
 
 def to_dict(config: object) -> dict[str, Any]:

@@ -186,6 +186,29 @@ class HealthConfig:
 
 
 @dataclass(kw_only=True)
+class MqttConfig:
+    """Fleet telemetry over MQTT; an empty url turns it off."""
+
+    url: str = ""  # mqtt://user:pass@host:1883, mqtts://..., ws://..., wss://...
+    protocol: str = bounded("5", choices=("5", "3.1.1"))
+    ca_file: str = ""  # empty: the system's trusted CAs (for mqtts:// and wss://)
+    cert_file: str = ""  # client certificate, with key_file, for brokers that ask for one
+    key_file: str = ""
+    client_id: str = ""  # empty: printedge-<device id>
+    topic_prefix: str = "printedge"
+    keepalive_s: int = bounded(30, 5, 3600)
+    connect_timeout_s: float = bounded(10.0, 1, 120)
+    reconnect_min_backoff_s: float = bounded(1.0, 0.1, 60)
+    reconnect_max_backoff_s: float = bounded(60.0, 1, 3600)
+    state_max_rate_hz: float = bounded(2.0, 0.01, 50)
+    telemetry_interval_s: float = bounded(10.0, 0.1, 3600)
+    health_interval_s: float = bounded(60.0, 1, 86400)
+    max_inflight: int = bounded(20, 1, 1000)
+    outbox_max_events: int = bounded(10000, 10, 10_000_000)
+    outbox_max_age_s: float = bounded(7 * 86400.0, 60, 365 * 86400.0)
+
+
+@dataclass(kw_only=True)
 class AppConfig:
     """The whole configuration."""
 
@@ -200,4 +223,5 @@ class AppConfig:
     fleet: FleetConfig = field(default_factory=FleetConfig)
     discovery: DiscoveryConfig = field(default_factory=DiscoveryConfig)
     health: HealthConfig = field(default_factory=HealthConfig)
+    mqtt: MqttConfig = field(default_factory=MqttConfig)
     log_level: str = bounded("INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))

@@ -271,3 +271,9 @@ class FileMissingError(NotFoundError):
         self.kind = "file"
         self.ident = file_id
         self.location = location
+
+
+class TelemetryError(PrintEdgeError):
+    """MQTT telemetry cannot run as configured."""
+
+    code = "telemetry_error"

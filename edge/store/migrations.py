@@ -234,6 +234,20 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        9,
+        """
+        -- MQTT store-and-forward: events wait here until the broker acknowledged them (PUBACK), oldest first.
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            message_id TEXT NOT NULL UNIQUE,
+            topic TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX outbox_created ON outbox (created_at);
+        """,
+    ),
 ]
 
 LATEST_VERSION = max(version for version, _ in MIGRATIONS)

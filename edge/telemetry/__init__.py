@@ -1,1 +1,1 @@
-"""MQTT telemetry: the broker link, topics, Home Assistant discovery and fleet commands."""
+"""Fleet telemetry over MQTT: the connection, topics and payloads, the outbox, Home Assistant discovery and fleet commands."""

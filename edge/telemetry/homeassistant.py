@@ -1,13 +1,11 @@
 """Home Assistant MQTT discovery: one retained device-based config at homeassistant/device/<id>/config.
 
-Assumptions about the topics the MQTT client publishes (docs/mqtt.md is the reference):
-- `printedge/<id>/status`, retained: the plain text `online`, or `offline` (the last will).
-- `printedge/<id>/state`, retained JSON:
-  {"schema": "printedge.state/1", "ts": float,
-   "printer": {"state": "<LinkState value>", "temperatures": {"hotend", "hotend_target", "bed", "bed_target"}},
-   "job": {"id", "state", "progress" (0-100), "layer", "eta_s"} | null,
-   "link": {"state": str, "healthy": bool, ...} | null}
-  Numbers may be null (unknown); the templates below render "None" for them, which Home Assistant shows as unknown.
+The templates read the payloads docs/mqtt.md documents (docs/mqtt-schemas/):
+- `printedge/<id>/status`, retained JSON whose `state` is `online`, or `offline` (the last will).
+- `printedge/<id>/state`, retained JSON: `printer` (`state`, `temperatures` with `hotend`, `hotend_target`, `bed`,
+  `bed_target`, `stats`) and `jobs` (`current`: the running job or null; `progress`: `bytes_done`, `bytes_total`,
+  `layer`, `eta_s`, or null).
+  Numbers may be null (unknown); the templates render "None" for them, which Home Assistant shows as unknown.
 Buttons publish their payload_press ("pause", "resume", "cancel") to `printedge/<id>/ha/cmd` (see commands.py).
 """
 
@@ -64,9 +62,14 @@ def discovery_messages(
     config = {
         "dev": device,
         "o": origin,
-        "availability_topic": f"printedge/{device_id}/status",
-        "payload_available": "online",
-        "payload_not_available": "offline",
+        "availability": [
+            {
+                "topic": f"printedge/{device_id}/status",
+                "value_template": "{{ value_json.state }}",
+                "payload_available": "online",
+                "payload_not_available": "offline",
+            }
+        ],
         "qos": 1,
         "cmps": components(device_id, allow_buttons=allow_buttons),
     }
@@ -94,7 +97,10 @@ def components(device_id: str, *, allow_buttons: bool) -> dict[str, Component]:
         "sensor",
         "Progress",
         state_topic=state,
-        value_template=_job("progress"),
+        value_template=(
+            "{{ (100 * value_json.jobs.progress.bytes_done / value_json.jobs.progress.bytes_total) | round(1) "
+            "if value_json.jobs.progress and value_json.jobs.progress.bytes_total else None }}"
+        ),
         unit_of_measurement="%",
         state_class="measurement",
     )
@@ -122,19 +128,19 @@ def components(device_id: str, *, allow_buttons: bool) -> dict[str, Component]:
         "sensor",
         "Link health",
         state_topic=state,
-        value_template="{{ ('healthy' if value_json.link.healthy else 'unhealthy') if value_json.link else None }}",
+        value_template=f"{{{{ 'unhealthy' if value_json.printer.state in {list(ERROR_STATES)} else 'healthy' }}}}",
         device_class="enum",
         options=["healthy", "unhealthy"],
         entity_category="diagnostic",
         json_attributes_topic=state,
-        json_attributes_template="{{ (value_json.link or {}) | tojson }}",
+        json_attributes_template="{{ (value_json.printer.stats or {}) | tojson }}",
     )
     add(
         "printing",
         "binary_sensor",
         "Printing",
         state_topic=state,
-        value_template="{{ 'ON' if value_json.job and value_json.job.state == 'printing' else 'OFF' }}",
+        value_template="{{ 'ON' if value_json.jobs.current and value_json.jobs.current.state == 'printing' else 'OFF' }}",
         device_class="running",
     )
     add(
@@ -180,4 +186,4 @@ def _printer(path: str) -> str:
 
 
 def _job(field: str) -> str:
-    return f"{{{{ value_json.job.{field} if value_json.job else None }}}}"
+    return f"{{{{ value_json.jobs.progress.{field} if value_json.jobs.progress else None }}}}"

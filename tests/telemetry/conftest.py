@@ -1,59 +1,71 @@
-"""Fixtures for the fleet tests: a real mosquitto on a free loopback port, an operator key, a started appliance."""
+"""Fixtures for the MQTT and fleet tests: a real mosquitto per test, the appliance publishing to it, operator keys."""
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
-from collections.abc import AsyncIterator, Iterator
+import contextlib
+import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import jsonschema
 import pytest
 
 from edge.app import Appliance
 from edge.store.state import ApplianceState
 from edge.telemetry.commands import FleetCommands
 from edge.telemetry.signing import OperatorKey
-from tests.web.conftest import started
+from tests.telemetry.broker import Broker, require_mosquitto
+from tests.web.conftest import no_blocking_in_edge, started
 
-MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "mqtt-schemas"
+TOPICS = ("status", "state", "telemetry", "events", "health")
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+def validate(topic: str, payload: Any) -> None:
+    """Check a payload against the JSON Schema docs/mqtt.md documents for its topic."""
+    schema = json.loads((SCHEMAS / f"{topic}.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(payload)
 
 
 @pytest.fixture
-def broker(tmp_path: Path) -> Iterator[str]:
-    """A mosquitto of its own on 127.0.0.1 (anonymous, no persistence); yields its mqtt:// URL."""
-    port = free_port()
-    conf = tmp_path / "mosquitto.conf"
-    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
-    log = (tmp_path / "mosquitto.log").open("wb")
-    process = subprocess.Popen([MOSQUITTO, "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT)
+async def broker(tmp_path: Path) -> AsyncIterator[Broker]:
+    """A started mosquitto on a free port of 127.0.0.1, anonymous."""
+    require_mosquitto()
+    instance = Broker(tmp_path / "broker")
+    instance.workdir.mkdir()
+    await instance.start()
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(
-                        f"mosquitto did not start: {(tmp_path / 'mosquitto.log').read_text()}"
-                    ) from None
-                time.sleep(0.05)
-        yield f"mqtt://127.0.0.1:{port}"
+        yield instance
     finally:
-        process.terminate()
-        process.wait(10)
-        log.close()
+        instance.stop()
+
+
+@contextlib.asynccontextmanager
+async def mqtt_appliance(data_dir: Path, url: str, **overrides: str) -> AsyncIterator[Appliance]:
+    """The appliance publishing to url (fast intervals), with no blocking call allowed in edge code."""
+    settings = {
+        "mqtt__url": url,
+        "mqtt__telemetry_interval_s": "0.5",
+        "mqtt__state_max_rate_hz": "10",
+        "mqtt__reconnect_min_backoff_s": "0.2",
+        "mqtt__reconnect_max_backoff_s": "1",
+        "mqtt__connect_timeout_s": "2",
+    }
+    settings.update(overrides)
+    app = await started(data_dir, **settings)
+    with no_blocking_in_edge():
+        try:
+            yield app
+        finally:
+            await app.stop()
+
+
+@pytest.fixture
+def broker_url(broker: Broker) -> str:
+    """The started mosquitto's mqtt:// URL."""
+    return broker.url
 
 
 @pytest.fixture

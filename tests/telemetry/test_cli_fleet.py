@@ -71,23 +71,23 @@ def test_keygen_never_overwrites_a_key(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 async def test_send_signs_a_command_that_a_device_runs_and_prints_its_answer(
-    tmp_path: Path, broker: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, broker_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     key_file, line = keygen(tmp_path, "ops-cli", capsys)
     data_dir = tmp_path / "data"
     app = await started(data_dir, FLEET__TRUSTED_KEYS=json.dumps([line]))
     try:
         fleet = await fleet_of(app, data_dir)
-        async with serve_commands(broker, fleet.commands) as results:
+        async with serve_commands(broker_url, fleet.commands) as results:
             code, out, err = await printedge(
                 "fleet", "send", fleet.device_id, "gcode", "command=M117 from the cli",
-                "--key", str(key_file), "--broker", broker,
+                "--key", str(key_file), "--broker", broker_url,
             )  # fmt: skip
             assert (code, err) == (0, ""), out
             assert out == f"{fleet.device_id}: ok: gcode: done\n"
             assert results[0].topic.startswith("printedge/operator/") and results[0].correlation_data
             code, out, _ = await printedge(
-                "fleet", "send", "*", "pause", "--key", str(key_file), "--broker", broker, "--wait", "2", "--json"
+                "fleet", "send", "*", "pause", "--key", str(key_file), "--broker", broker_url, "--wait", "2", "--json"
             )
             assert code == 1 and json.loads(out)["error"] == "no_job_running"
         assert executed(app).count("M117 from the cli") == 1
@@ -98,16 +98,16 @@ async def test_send_signs_a_command_that_a_device_runs_and_prints_its_answer(
 
 
 async def test_send_with_an_untrusted_key_exits_1_with_the_reason(
-    tmp_path: Path, broker: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, broker_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     key_file, _ = keygen(tmp_path, "stranger", capsys)
     data_dir = tmp_path / "data"
     app = await started(data_dir)
     try:
         fleet = await fleet_of(app, data_dir)
-        async with serve_commands(broker, fleet.commands):
+        async with serve_commands(broker_url, fleet.commands):
             code, out, _ = await printedge(
-                "fleet", "send", fleet.device_id, "pause", "--key", str(key_file), "--broker", broker
+                "fleet", "send", fleet.device_id, "pause", "--key", str(key_file), "--broker", broker_url
             )
         assert code == 1 and out.startswith(f"{fleet.device_id}: refused: unknown_key:")
     finally:
@@ -115,11 +115,11 @@ async def test_send_with_an_untrusted_key_exits_1_with_the_reason(
 
 
 async def test_send_to_a_device_that_does_not_answer_exits_2(
-    tmp_path: Path, broker: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, broker_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     key_file, _ = keygen(tmp_path, "ops", capsys)
     code, _, err = await printedge(
-        "fleet", "send", "pe-nobodyhome", "pause", "--key", str(key_file), "--broker", broker, "--wait", "0.5"
+        "fleet", "send", "pe-nobodyhome", "pause", "--key", str(key_file), "--broker", broker_url, "--wait", "0.5"
     )
     assert code == 2 and "no answer from pe-nobodyhome within 0.5 s" in err
 
@@ -132,7 +132,7 @@ async def test_send_to_a_broker_that_is_not_there_exits_2(tmp_path: Path, capsys
     assert code == 2 and "cannot reach the broker at mqtt://127.0.0.1:1" in err
 
 
-async def test_watch_once_shows_a_device_from_its_retained_messages(broker: str) -> None:
+async def test_watch_once_shows_a_device_from_its_retained_messages(broker_url: str) -> None:
     state = {
         "schema": "printedge.state/1",
         "printer": {
@@ -142,7 +142,7 @@ async def test_watch_once_shows_a_device_from_its_retained_messages(broker: str)
         "job": {"id": 7, "state": "printing", "progress": 42.0, "layer": 3, "eta_s": 600},
         "link": {"state": "ready", "healthy": True},
     }
-    with connected(broker, "device-pe-watched1") as client:
+    with connected(broker_url, "device-pe-watched1") as client:
         for topic, payload in (
             ("printedge/pe-watched1/status", b"online"),
             ("printedge/pe-watched1/state", json.dumps(state).encode()),
@@ -150,7 +150,7 @@ async def test_watch_once_shows_a_device_from_its_retained_messages(broker: str)
             ("printedge/pe-gone0001/status", b"offline"),
         ):
             client.publish(topic, payload, qos=1, retain=True).wait_for_publish(5)
-    code, out, err = await printedge("fleet", "watch", "--once", "--collect", "1", "--broker", broker)
+    code, out, err = await printedge("fleet", "watch", "--once", "--collect", "1", "--broker", broker_url)
     assert code == 0, err
     header, *rows = out.splitlines()
     assert header.split()[:3] == ["DEVICE", "NAME", "ONLINE"]
@@ -160,15 +160,17 @@ async def test_watch_once_shows_a_device_from_its_retained_messages(broker: str)
     assert "offline" in next(row for row in rows if row.startswith("pe-gone0001"))
 
 
-async def test_the_answer_carries_the_correlation_data_back(tmp_path: Path, broker: str, operator: OperatorKey) -> None:
+async def test_the_answer_carries_the_correlation_data_back(
+    tmp_path: Path, broker_url: str, operator: OperatorKey
+) -> None:
     data_dir = tmp_path / "data"
     app = await started(data_dir, FLEET__TRUSTED_KEYS=json.dumps([operator.trusted_line()]))
     try:
         fleet = await fleet_of(app, data_dir)
         answers: asyncio.Queue[tuple[str, bytes | None]] = asyncio.Queue()
         loop = asyncio.get_running_loop()
-        async with serve_commands(broker, fleet.commands):
-            with connected(broker, "operator-test") as client:
+        async with serve_commands(broker_url, fleet.commands):
+            with connected(broker_url, "operator-test") as client:
                 client.on_message = lambda _c, _u, m: loop.call_soon_threadsafe(
                     answers.put_nowait, (m.topic, getattr(m.properties, "CorrelationData", None))
                 )

@@ -23,15 +23,28 @@ TOPIC_MATCHER = re.compile(
 # Home Assistant's DEVICE_DISCOVERY_SCHEMA (components/mqtt/schemas.py) as JSON Schema, with abbreviations
 # (dev, o, cmps, p, sw, url) as HA expands them, plus what each platform requires of a component.
 TOPIC = {"type": "string", "minLength": 1, "pattern": "^[^#+]+$"}
+# HA's MQTT_AVAILABILITY_LIST_SCHEMA: a list of {topic, payload_available, payload_not_available, value_template}.
 AVAILABILITY = {
-    "availability_topic": TOPIC,
-    "payload_available": {"type": "string"},
-    "payload_not_available": {"type": "string"},
+    "availability": {
+        "type": "array",
+        "minItems": 1,
+        "items": {
+            "type": "object",
+            "required": ["topic"],
+            "additionalProperties": False,
+            "properties": {
+                "topic": TOPIC,
+                "payload_available": {"type": "string"},
+                "payload_not_available": {"type": "string"},
+                "value_template": {"type": "string"},
+            },
+        },
+    }
 }
 ENTITY = {"required": ["p", "unique_id", "name"], "properties": {"unique_id": {"type": "string", "minLength": 1}}}
 DEVICE_DISCOVERY_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["dev", "o", "cmps", "availability_topic"],
+    "required": ["dev", "o", "cmps", "availability"],
     "properties": {
         "dev": {
             "type": "object",
@@ -107,8 +120,11 @@ def test_the_device_and_its_availability_are_the_printers() -> None:
         "Prusa MK3S",
         "PrintEdge",
     )
-    assert config["availability_topic"] == f"printedge/{DEVICE}/status"
-    assert (config["payload_available"], config["payload_not_available"]) == ("online", "offline")
+    [availability] = config["availability"]
+    assert availability["topic"] == f"printedge/{DEVICE}/status"
+    # The status payload is JSON ({"state": "online", ...}): the template picks the word HA compares.
+    assert availability["value_template"] == "{{ value_json.state }}"
+    assert (availability["payload_available"], availability["payload_not_available"]) == ("online", "offline")
 
 
 def test_sensors_read_the_state_topic_with_units_and_classes() -> None:
