@@ -22,6 +22,7 @@ from edge.core.errors import StoreError, TelemetryError
 from edge.core.events import (
     EventBus,
     FirmwareMessage,
+    HostWarning,
     JobProgress,
     JobStageChanged,
     JobStateChanged,
@@ -49,7 +50,7 @@ from edge.telemetry.system_metrics import system_metrics
 
 log = logging.getLogger("printedge.mqtt")
 
-EVENT_TYPES = (JobStateChanged, JobStageChanged, FirmwareMessage, LinkStateChanged)
+EVENT_TYPES = (JobStateChanged, JobStageChanged, FirmwareMessage, LinkStateChanged, HostWarning)
 EVENT_MAILBOX = 10_000
 HEALTH_CHECK_S = 1.0
 

@@ -8,7 +8,14 @@ import uuid
 from dataclasses import dataclass, field
 
 import edge
-from edge.core.events import Event, FirmwareMessage, JobStageChanged, JobStateChanged, LinkStateChanged
+from edge.core.events import (
+    Event,
+    FirmwareMessage,
+    HostWarning,
+    JobStageChanged,
+    JobStateChanged,
+    LinkStateChanged,
+)
 
 STATUS = "printedge.status/1"
 STATE = "printedge.state/1"
@@ -140,6 +147,8 @@ class EventTranslator:
             return "printer.error", {"level": event.level, "text": event.text}
         if isinstance(event, LinkStateChanged):
             return "link.state", {"state": event.state, "detail": event.detail}
+        if isinstance(event, HostWarning):
+            return "host.warning", {"condition": event.condition, "message": event.message}
         return None
 
 

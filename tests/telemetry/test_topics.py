@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from edge.core.events import HostWarning
 from tests.telemetry.broker import Broker, free_port, subscriber
 from tests.telemetry.conftest import TOPICS, mqtt_appliance, validate
 from tests.web.conftest import client
@@ -87,3 +88,19 @@ async def test_without_a_broker_url_telemetry_is_off_and_healthy(tmp_path: Path)
     async with mqtt_appliance(tmp_path / "data", "") as app:
         assert app.telemetry.health().ok
         assert app.telemetry.status() == {"enabled": False}
+
+
+async def test_a_host_warning_is_an_event_for_the_fleet(tmp_path: Path, broker: Broker) -> None:
+    async with mqtt_appliance(tmp_path / "data", broker.url) as app:
+        watcher = await subscriber(broker.subscriber_port)
+        try:
+            await watcher.wait_for(lambda s: bool(s.on("status")), what="the device online")
+            app.services.bus.publish(HostWarning(condition="under_voltage", message="under-voltage now (0x50005)"))
+            await watcher.wait_for(
+                lambda s: any(e["type"] == "host.warning" for e in s.events()), what="the host.warning event"
+            )
+            event = next(e for e in watcher.events() if e["type"] == "host.warning")
+            validate("events", event)
+            assert event["data"] == {"condition": "under_voltage", "message": "under-voltage now (0x50005)"}
+        finally:
+            watcher.stop()
