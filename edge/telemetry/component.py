@@ -76,6 +76,7 @@ class TelemetryComponent:
         self.sources = sources
         self.broker: BrokerUrl | None = parse_broker_url(config.url) if config.url else None
         self.outbox = OutboxRepository(db, config.outbox_max_events, config.outbox_max_age_s)
+        self._outbox_depth = 0  # events waiting, counted once a second (for /metrics)
         self.link: MqttLink | None = None
         if self.broker is not None:
             self.link = MqttLink(config, self.broker, config.client_id)
@@ -151,6 +152,8 @@ class TelemetryComponent:
         forwarder = self.forwarder
         return {
             "enabled": True,
+            "connected": self.link.connected,
+            "outbox_depth": self._outbox_depth,
             "topics": self.topics.base if self.topics else None,
             "link": self.link.status(),
             "outbox": {
@@ -240,6 +243,7 @@ class TelemetryComponent:
     async def _publish_health(self) -> None:
         while True:
             await asyncio.sleep(HEALTH_CHECK_S)
+            self._outbox_depth = await self.outbox.count()
             await self._publish_health_now(force=time.monotonic() - self._health_at >= self.config.health_interval_s)
 
     async def _publish_health_now(self, *, force: bool) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
 
 from edge.core.events import HostWarning
 from tests.telemetry.broker import Broker, free_port, subscriber
@@ -104,3 +107,29 @@ async def test_a_host_warning_is_an_event_for_the_fleet(tmp_path: Path, broker: 
             assert event["data"] == {"condition": "under_voltage", "message": "under-voltage now (0x50005)"}
         finally:
             watcher.stop()
+
+
+async def test_metrics_show_the_broker_connection_and_the_outbox(tmp_path: Path, broker: Broker) -> None:
+    async with mqtt_appliance(tmp_path / "data", broker.url) as app, client(app) as api:
+        families: dict[str, float] = {}
+        for _ in range(50):
+            async with api.get("/metrics") as response:
+                text = await response.text()
+            families = {
+                sample.name: sample.value
+                for family in text_string_to_metric_families(text)
+                for sample in family.samples
+            }
+            if families.get("printedge_mqtt_connected") == 1.0:
+                break
+            await asyncio.sleep(0.1)
+        assert families.get("printedge_mqtt_connected") == 1.0, families
+        assert families.get("printedge_outbox_depth") is not None
+        broker.kill()
+        for _ in range(100):
+            async with api.get("/metrics") as response:
+                text = await response.text()
+            if "printedge_mqtt_connected 0.0" in text:
+                break
+            await asyncio.sleep(0.1)
+        assert "printedge_mqtt_connected 0.0" in text
