@@ -123,6 +123,8 @@ class PrinterLink:
         self._lost = asyncio.Event()
         self._reset_wanted = asyncio.Event()
         self._ready = asyncio.Event()
+        self._unusable = asyncio.Event()  # set in every state but READY
+        self._unusable.set()
         self._timer: asyncio.TimerHandle | None = None
         self.console = ConsoleRing()
         self.temperature_log = TemperatureLog()
@@ -610,6 +612,12 @@ class PrinterLink:
         self._space.set()
         self._idle.set()
 
+    async def until_unusable(self) -> None:
+        """Wait while the link can take commands; once it cannot (halted, lost, failed), raise why."""
+        while self.state is LinkState.READY:
+            await self._unusable.wait()
+        self._require_ready()
+
     def _require_ready(self) -> None:
         if self.state is not LinkState.READY:
             raise PrinterNotReadyError(f"printer is {self.state.value}: {self.detail}")
@@ -619,6 +627,9 @@ class PrinterLink:
         self.state, self.detail = state, detail
         if state is LinkState.READY:
             self._ready.set()
+            self._unusable.clear()
+        else:
+            self._unusable.set()
         if changed:
             log.info("printer link %s: %s", state.value, detail)
             self._bus.publish(LinkStateChanged(state=state.value, detail=detail))

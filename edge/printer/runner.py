@@ -336,10 +336,22 @@ class JobRunner:
         if not self._pause.is_set():
             return
         await self._park()
-        await self._resume.wait()
+        await self._wait_for_resume()
         if self._cancel.is_set() or self._stop.is_set():
             return
         await self._unpark()
+
+    async def _wait_for_resume(self) -> None:
+        """Wait while paused; an emergency stop or a lost printer meanwhile ends the job (PrinterError)."""
+        resumed = asyncio.ensure_future(self._resume.wait())
+        broken = asyncio.ensure_future(self.link.until_unusable())
+        try:
+            await asyncio.wait({resumed, broken}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            resumed.cancel()
+            broken.cancel()
+        if broken.done() and not broken.cancelled() and broken.exception() is not None:
+            raise broken.exception()  # type: ignore[misc]
 
     # ---- pause / resume / cancel / stop -------------------------------------------------
 

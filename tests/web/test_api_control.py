@@ -214,3 +214,16 @@ async def test_queued_jobs_can_be_moved_and_removed(ready_api: aiohttp.ClientSes
     assert response.status == 400 and "-1" in body["message"]
     async with ready_api.delete(f"/api/v1/jobs/{ids[0]}") as response:
         assert response.status == 409
+
+
+async def test_an_emergency_stop_while_paused_ends_the_job(ready_api: aiohttp.ClientSession) -> None:
+    job_id = await printing_job(ready_api)
+    async with ready_api.post(f"/api/v1/jobs/{job_id}/pause") as response:
+        assert response.status == 200
+    await wait_for_job(ready_api, job_id, "paused")
+    async with ready_api.post("/api/v1/printer/emergency-stop") as response:
+        assert response.status == 200
+    job = await wait_for_job(ready_api, job_id, "interrupted", "failed", within=5)
+    assert "halted" in job["detail"] or "emergency" in job["detail"], job["detail"]
+    status = await get_json(ready_api, "/api/v1/queue")
+    assert status["current"] is None, "a halted printer has no job running"
