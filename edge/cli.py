@@ -76,6 +76,9 @@ def _parser() -> argparse.ArgumentParser:
         help="the firmware the virtual printer speaks",
     )
     sim.add_argument("--seed", type=int, default=None)
+    faults = ("none", "dead", "thermistor_open", "stuck", "runaway")
+    sim.add_argument("--hotend-fault", choices=faults, default="none", help="a heater fault to test the watchdog")
+    sim.add_argument("--bed-fault", choices=faults, default="none", help="a heater fault to test the watchdog")
     sim.add_argument("--executed-log", type=Path, help="write every executed line to this file")
     sim.add_argument("--executed-memory", type=int, default=1000, help="executed lines kept in memory")
     sim.add_argument("--stats-file", type=Path, help="write statistics as JSON here on exit")
@@ -158,6 +161,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         seed=args.seed,
         executed_log=args.executed_log,
         executed_memory=args.executed_memory,
+        hotend_fault=args.hotend_fault,
+        bed_fault=args.bed_fault,
     )
 
     async def go() -> None:
