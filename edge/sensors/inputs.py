@@ -82,11 +82,21 @@ class SwitchInput:
         if device is None or not isinstance(device.pin, MockPin):
             raise RuntimeError("bug: simulate() needs an open input on the mock factory")
         level_active = active != self.config.normally_closed
-        high = level_active == bool(device.active_state)
+        high = level_active == self.active_high
         if high:
             device.pin.drive_high()
         else:
             device.pin.drive_low()
+
+    @property
+    def active_high(self) -> bool:
+        """Whether a high level means the switch is active (gpiozero's rule for pulls)."""
+        cfg = self.config
+        if cfg.pull == "up":
+            return False
+        if cfg.pull == "down":
+            return True
+        return cfg.active_state == "high"
 
     def _condition(self, level_active: bool) -> bool:
         return level_active != self.config.normally_closed

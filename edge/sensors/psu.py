@@ -55,6 +55,8 @@ class PsuRelay:
         """Power the printer and wait until the link is ready (at most gpio.psu.ready_timeout_s)."""
         if not self.powered:
             self._switch(True, "powered on")
+        if self.link.state is LinkState.HALTED:
+            return  # halted by an emergency stop: a person resets it (a reset waits for the link itself)
         deadline = time.monotonic() + self.config.ready_timeout_s
         while self.link.state is not LinkState.READY:
             if time.monotonic() >= deadline:
