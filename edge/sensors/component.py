@@ -133,7 +133,7 @@ class GpioSensors:
             return self.led.status()
         raise NotFoundError("GPIO device", name)
 
-    def simulate(self, name: str, active: bool) -> dict[str, object]:
+    async def simulate(self, name: str, active: bool) -> dict[str, object]:
         """Drive an input's mock pin (refused unless the mock factory is in use)."""
         if not self.mock:
             raise CommandRejectedError(
@@ -146,6 +146,7 @@ class GpioSensors:
                 raise CommandRejectedError(f"{name!r} is an output: only inputs ({', '.join(self.inputs)}) are driven")
             raise NotFoundError("GPIO input", name)
         switch.simulate(active)
+        await asyncio.sleep(0)  # the edge reaches the loop through call_soon_threadsafe: let it land
         return switch.status()
 
     # ---- gates ------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ async def test_runout_mid_print_parks_and_the_job_resumes_where_it_stopped_after
         runner = app.manager.runner
         assert runner is not None
         await until(lambda: runner.progress().lines_done > 40, what="some lines printed")
-        sensors.simulate("runout", True)
+        await sensors.simulate("runout", True)
         await until(lambda: runner.phase is RunPhase.PAUSED, what="pause")
         await until(lambda: sim.position["y"] == app.config.jobs.park_y, what="park")
         assert sim.position["x"] == app.config.jobs.park_x
@@ -34,7 +34,7 @@ async def test_runout_mid_print_parks_and_the_job_resumes_where_it_stopped_after
 
         with pytest.raises(InterlockError, match="filament has run out"):
             await app.services.control.resume(OWNER, job.id)
-        sensors.simulate("runout", False)
+        await sensors.simulate("runout", False)
         assert runner.phase is RunPhase.PAUSED  # filament is back, but only the owner resumes
         await app.services.control.resume(OWNER, job.id)
         await until(lambda: app.manager.runner is None, within=20, what="job end")
@@ -52,11 +52,11 @@ async def test_a_start_is_refused_while_the_filament_is_out_and_allowed_once_it_
     app = await gpio_appliance(tmp_path / "data")
     try:
         file_id = await store_print(app, slow_print(20))
-        app.sensors.simulate("runout", True)
+        await app.await sensors.simulate("runout", True)
         await until(lambda: app.sensors.inputs["runout"].active, what="runout read")
         with pytest.raises(InterlockError, match=r"cannot start: the filament has run out \(gpio.runout\)"):
             await app.services.control.start_job(OWNER, file_id)
-        app.sensors.simulate("runout", False)
+        await app.await sensors.simulate("runout", False)
         await until(lambda: not app.sensors.inputs["runout"].active, what="filament read")
         job = await app.services.control.start_job(OWNER, file_id)
         await wait_job(app, job.id, "completed")
