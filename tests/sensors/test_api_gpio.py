@@ -30,9 +30,11 @@ async def test_devices_are_listed_and_a_simulated_door_reaches_the_appliance(tmp
                 assert response.status == 404
             async with api.post("/api/v1/printer/power", json={"on": False}) as response:
                 assert response.status == 200 and (await response.json()) == {"powered": False}
-        async with aiohttp.ClientSession(base_url=app.web.url) as anonymous:
-            async with anonymous.post("/api/v1/gpio/door/simulate", json={"active": False}) as response:
-                assert response.status == 401
+        async with (
+            aiohttp.ClientSession(base_url=app.web.url) as anonymous,
+            anonymous.post("/api/v1/gpio/door/simulate", json={"active": False}) as response,
+        ):
+            assert response.status == 401
     finally:
         await app.stop()
 

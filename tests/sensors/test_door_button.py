@@ -17,7 +17,7 @@ async def test_an_open_door_refuses_a_start_with_a_clear_error(tmp_path: Path) -
     app = await gpio_appliance(tmp_path / "data")
     try:
         file_id = await store_print(app, slow_print(20))
-        await app.await sensors.simulate("door", True)
+        await app.sensors.simulate("door", True)
         await until(lambda: app.sensors.inputs["door"].active, what="door open")
         async with client(app) as api, api.post("/api/v1/jobs", json={"file_id": file_id}) as response:
             body = await response.json()
@@ -35,14 +35,14 @@ async def test_the_button_halts_the_printer_cuts_the_power_and_keeps_it_halted_w
     assert psu is not None and psu.powered
     try:
         await start_print(app)
-        await app.await sensors.simulate("button", True)
+        await app.sensors.simulate("button", True)
         await until(lambda: sim.stats.emergency_stop_at is not None, what="M112 at the printer")
         await until(lambda: not psu.powered, what="power off")
         assert app.services.link.state is LinkState.HALTED
         await until(lambda: app.manager.runner is None, what="job end")
         with pytest.raises(InterlockError, match="emergency-stop button is held down"):
             await app.services.control.reset(OWNER)
-        await app.await sensors.simulate("button", False)
+        await app.sensors.simulate("button", False)
         await until(lambda: not app.sensors.inputs["button"].active, what="release")
         await app.services.control.set_power(OWNER, True)
         await app.services.control.reset(OWNER)

@@ -52,11 +52,11 @@ async def test_a_start_is_refused_while_the_filament_is_out_and_allowed_once_it_
     app = await gpio_appliance(tmp_path / "data")
     try:
         file_id = await store_print(app, slow_print(20))
-        await app.await sensors.simulate("runout", True)
+        await app.sensors.simulate("runout", True)
         await until(lambda: app.sensors.inputs["runout"].active, what="runout read")
         with pytest.raises(InterlockError, match=r"cannot start: the filament has run out \(gpio.runout\)"):
             await app.services.control.start_job(OWNER, file_id)
-        await app.await sensors.simulate("runout", False)
+        await app.sensors.simulate("runout", False)
         await until(lambda: not app.sensors.inputs["runout"].active, what="filament read")
         job = await app.services.control.start_job(OWNER, file_id)
         await wait_job(app, job.id, "completed")
