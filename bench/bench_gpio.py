@@ -8,6 +8,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -44,8 +45,7 @@ def _moves(count: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-async def _until(check: object, within: float = 30.0) -> None:
-    assert callable(check)
+async def _until(check: Callable[[], bool], within: float = 30.0) -> None:
     deadline = time.monotonic() + within
     while not check():
         if time.monotonic() > deadline:
@@ -98,7 +98,7 @@ async def runout_to_parked(app: Appliance, sim: VirtualPrinter, work: Path) -> t
         t0 = await asyncio.to_thread(_drive, app, "runout", True)
         await _until(lambda: (sim.position["x"], sim.position["y"]) == park)
         parked.append(time.monotonic() - t0)
-        await _until(lambda: runner.phase is RunPhase.PAUSED)
+        await _until(lambda r=runner: r.phase is RunPhase.PAUSED)  # type: ignore[misc]
         paused.append(time.monotonic() - t0)
         await asyncio.to_thread(_drive, app, "runout", False)
         await asyncio.sleep(0.05)
