@@ -70,7 +70,7 @@ def _drive(app: Appliance, name: str, active: bool) -> float:
 
 async def button_to_m112(app: Appliance, sim: VirtualPrinter, work: Path) -> list[float]:
     """Milliseconds from the button's edge to M112 acted on by the printer, while a job streams."""
-    figures = []
+    figures: list[float] = []
     for _ in range(REPEATS):
         sim.stats.emergency_stop_at = None
         await _print(app, work)
@@ -89,7 +89,8 @@ async def button_to_m112(app: Appliance, sim: VirtualPrinter, work: Path) -> lis
 
 async def runout_to_parked(app: Appliance, sim: VirtualPrinter, work: Path) -> tuple[list[float], list[float]]:
     """Seconds from the runout edge to the job paused, and to the head at the park position."""
-    paused, parked = [], []
+    paused: list[float] = []
+    parked: list[float] = []
     park = (app.config.jobs.park_x, app.config.jobs.park_y)
     for _ in range(REPEATS):
         await _print(app, work)
