@@ -18,6 +18,7 @@ from edge import __version__
 from edge.cli_agents import add_agent_commands
 from edge.cli_auth import add_auth_commands
 from edge.cli_fleet import add_fleet_commands
+from edge.cli_gpio import add_gpio_commands
 from edge.config.loader import load_config, to_dict
 from edge.core.errors import PrintEdgeError
 
@@ -117,6 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     add_auth_commands(sub)
     add_agent_commands(sub)
     add_fleet_commands(sub)
+    add_gpio_commands(sub)
     return parser
 
 
