@@ -174,6 +174,7 @@ class GpioSensors:
             if active:
                 self._spawn(self._emergency_stop())
                 return
+            self.manager.wake()
             self._publish(name, switch, "the printer stays halted until it is reset")
             return
         runner = self.manager.runner
