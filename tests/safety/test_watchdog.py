@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from edge.app import Appliance
@@ -40,7 +41,8 @@ async def tripped(app: Appliance, within: float = 10.0) -> SafetyTrip:
     await until(lambda: sim.stats.emergency_stop_at is not None, what="M112 at the printer")
     assert app.services.link.state is LinkState.HALTED
     psu = app.sensors.psu
-    assert psu is not None and not psu.powered
+    assert psu is not None
+    await until(lambda: not psu.powered, what="power off")
     return SafetyTrip(
         heater=trip.heater, rule=trip.rule, temperature=trip.temperature, target=trip.target, detail=trip.detail
     )
@@ -65,7 +67,7 @@ async def test_an_open_thermistor_trips_as_an_impossible_reading(tmp_path: Path)
     try:
         simulator(app).set_heater_fault("hotend", "thermistor_open")
         await tripped(app)
-        event = events.get_nowait()
+        event = await asyncio.wait_for(events.get(), 5)
         assert isinstance(event, SafetyTrip)
         assert (event.heater, event.rule, event.temperature) == ("hotend", "impossible_reading", -14.0)
         assert "disconnected or shorted thermistor" in event.detail
