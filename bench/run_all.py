@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import (
     bench_api_load,
     bench_cad,
+    bench_gpio,
     bench_link,
     bench_make,
     bench_mqtt,
@@ -27,6 +28,7 @@ async def main() -> dict[str, object]:
     return {
         "streaming": await bench_link.main(),
         "service": await bench_service.main(),
+        "gpio": await bench_gpio.main(),
         "api_under_load": await bench_api_load.main(),
         "panel": await bench_panel.main(),
         "property_tests": bench_properties.main(),

@@ -25,6 +25,8 @@ from edge.jobs.manager import JobManager
 from edge.jobs.pipeline import Pipeline
 from edge.printer.link import PrinterLink
 from edge.printer.simulator import SimulatorSettings, VirtualPrinter
+from edge.safety import ThermalWatchdog
+from edge.sensors import GpioSensors
 from edge.services import Services
 from edge.store.audit import AuditLog
 from edge.store.db import Database
@@ -149,6 +151,18 @@ class Appliance:
         if simulator is not None:
             self.components.append(_VirtualPrinterComponent(simulator, Path(port)))
         self.components += [db, link, manager, pipeline, control, self.web]
+        # GPIO sensors and the thermal watchdog: commands through control (caller gpio / system), gates on the queue.
+        self.sensors = GpioSensors(config.gpio, bus, control)
+        psu = self.sensors.psu
+        self.watchdog = ThermalWatchdog(
+            config.safety,
+            bus,
+            control,
+            heated_bed=config.printer.machine.heated_bed,
+            power_cut=psu.cut if psu else None,
+        )
+        self.services.sensors = self.sensors
+        self.components += [self.sensors, self.watchdog]
         # After the web server: discovery advertises its bound port; the monitor reads everyone's health.
         self.monitor = HealthMonitor(config, bus, link, manager, lambda: self.components, self.health)
         self.services.monitor = self.monitor

@@ -18,6 +18,7 @@ from edge import __version__
 from edge.cli_agents import add_agent_commands
 from edge.cli_auth import add_auth_commands
 from edge.cli_fleet import add_fleet_commands
+from edge.cli_gpio import add_gpio_commands
 from edge.config.loader import load_config, to_dict
 from edge.core.errors import PrintEdgeError
 
@@ -76,6 +77,9 @@ def _parser() -> argparse.ArgumentParser:
         help="the firmware the virtual printer speaks",
     )
     sim.add_argument("--seed", type=int, default=None)
+    faults = ("none", "dead", "thermistor_open", "stuck", "runaway")
+    sim.add_argument("--hotend-fault", choices=faults, default="none", help="a heater fault to test the watchdog")
+    sim.add_argument("--bed-fault", choices=faults, default="none", help="a heater fault to test the watchdog")
     sim.add_argument("--executed-log", type=Path, help="write every executed line to this file")
     sim.add_argument("--executed-memory", type=int, default=1000, help="executed lines kept in memory")
     sim.add_argument("--stats-file", type=Path, help="write statistics as JSON here on exit")
@@ -114,6 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     add_auth_commands(sub)
     add_agent_commands(sub)
     add_fleet_commands(sub)
+    add_gpio_commands(sub)
     return parser
 
 
@@ -158,6 +163,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         seed=args.seed,
         executed_log=args.executed_log,
         executed_memory=args.executed_memory,
+        hotend_fault=args.hotend_fault,
+        bed_fault=args.bed_fault,
     )
 
     async def go() -> None:

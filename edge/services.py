@@ -11,6 +11,7 @@ from edge.core.events import EventBus
 from edge.health import HealthMonitor
 from edge.jobs.manager import JobManager
 from edge.printer.link import PrinterLink
+from edge.sensors import GpioSensors
 from edge.store.db import Database
 from edge.store.files import FileStore
 from edge.store.identity import DeviceIdentity
@@ -35,6 +36,13 @@ class Services:
     identity: DeviceIdentity | None = None
     health: Callable[[], dict[str, object]] = field(default=dict)
     monitor: HealthMonitor | None = None
+    sensors: GpioSensors | None = None
+
+    def require_sensors(self) -> GpioSensors:
+        """The GPIO sensors, which the appliance always sets."""
+        if self.sensors is None:
+            raise RuntimeError("bug: the appliance has no GPIO sensors")
+        return self.sensors
 
     def require_monitor(self) -> HealthMonitor:
         """The host monitor, which the appliance always sets."""

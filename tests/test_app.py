@@ -105,6 +105,7 @@ async def test_a_component_that_raises_anything_on_start_is_unhealthy_and_the_re
             "pipeline",
             "control",
             "web",
+            "thermal_watchdog",
             "discovery",
             "host",
             "mqtt",

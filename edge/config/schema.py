@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
+from edge.config.fields import bounded as bounded
+from edge.config.gpio import GpioConfig, SafetyConfig
 
-def bounded(default: Any, lo: float | None = None, hi: float | None = None, *, choices: tuple[str, ...] = ()) -> Any:
-    """A dataclass field with a default and optional numeric bounds or string choices."""
-    return field(default=default, metadata={"min": lo, "max": hi, "choices": choices})
+# The simulator's heater faults (edge.printer.simulator.heaters), for the watchdog's tests and demos.
+HEATER_FAULTS = ("none", "dead", "thermistor_open", "stuck", "runaway")
 
 
 @dataclass(kw_only=True)
@@ -87,6 +87,8 @@ class SimulatorConfig:
     emergency_parser: bool = True
     dialect: str = bounded("marlin", choices=("marlin", "prusa", "reprapfirmware", "klipper", "repetier"))
     executed_memory_lines: int = bounded(1000, 1, 10_000_000)
+    hotend_fault: str = bounded("none", choices=HEATER_FAULTS)
+    bed_fault: str = bounded("none", choices=HEATER_FAULTS)
 
 
 @dataclass(kw_only=True)
@@ -224,4 +226,6 @@ class AppConfig:
     discovery: DiscoveryConfig = field(default_factory=DiscoveryConfig)
     health: HealthConfig = field(default_factory=HealthConfig)
     mqtt: MqttConfig = field(default_factory=MqttConfig)
+    gpio: GpioConfig = field(default_factory=GpioConfig)
+    safety: SafetyConfig = field(default_factory=SafetyConfig)
     log_level: str = bounded("INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))

@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from edge.control.caller import Caller, CallerKind
 from edge.control.policy import check_manual
+from edge.control.power import PowerSwitch
 from edge.core.component import Health
 from edge.core.errors import (
     CommandRejectedError,
@@ -18,6 +19,7 @@ from edge.core.errors import (
     InvalidJobStateError,
     JobError,
     NotFoundError,
+    PowerError,
     PrintEdgeError,
 )
 from edge.core.events import EventBus, HostAction
@@ -56,6 +58,8 @@ class PrinterControl:
         self._bus = bus
         self._tasks = TaskSupervisor("control")
         self.command_timeout_s = COMMAND_TIMEOUT_S
+        # The printer's power relay, when one is fitted (edge.sensors sets it).
+        self.power: PowerSwitch | None = None
 
     # ---- component contract -------------------------------------------------------------
 
@@ -125,6 +129,7 @@ class PrinterControl:
         return await self._audited(caller, "reset", "", self._reset)
 
     async def _reset(self) -> dict[str, object]:
+        self.manager.check_gates("reset")
         runner = self.manager.runner
         if runner is not None:
             raise InvalidJobStateError(
@@ -137,7 +142,27 @@ class PrinterControl:
 
     async def start_job(self, caller: Caller, file_id: int) -> Job:
         """Queue a print of a stored file."""
-        return await self._audited(caller, "start_job", f"file {file_id}", lambda: self.manager.enqueue(file_id))
+        return await self._audited(caller, "start_job", f"file {file_id}", lambda: self._start_job(file_id))
+
+    async def _start_job(self, file_id: int) -> Job:
+        self.manager.check_gates("start")
+        return await self.manager.enqueue(file_id)
+
+    async def set_power(self, caller: Caller, on: bool) -> dict[str, object]:
+        """Switch the printer's power relay; off is refused while printing or hot."""
+        return await self._audited(caller, "power", "on" if on else "off", lambda: self._set_power(on))
+
+    async def _set_power(self, on: bool) -> dict[str, object]:
+        power = self.power
+        if power is None:
+            raise PowerError("no power relay is fitted: set gpio.psu.pin to switch the printer's power")
+        if on:
+            await power.power_on()
+        else:
+            if self.manager.printing:
+                raise PowerError("refused to switch the printer off while a job is printing or paused")
+            await power.power_off()
+        return {"powered": power.powered}
 
     async def pause(self, caller: Caller, job_id: int) -> Job:
         """Pause the running job (the head parks)."""

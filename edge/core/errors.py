@@ -277,3 +277,20 @@ class TelemetryError(PrintEdgeError):
     """MQTT telemetry cannot run as configured."""
 
     code = "telemetry_error"
+
+
+class InterlockError(JobError):
+    """A safety interlock (filament runout, an open door, a held emergency-stop button) refuses an action."""
+
+    code = "interlock"
+
+    def __init__(self, action: str, reason: str) -> None:
+        super().__init__(f"cannot {action}: {reason}")
+        self.action = action
+        self.reason = reason
+
+
+class PowerError(CommandRejectedError):
+    """The printer's power relay cannot do what was asked (none fitted, hot, printing)."""
+
+    code = "power_refused"

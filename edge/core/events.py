@@ -136,6 +136,30 @@ class JobProgress(Event):
     eta_s: float | None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SensorEvent(Event):
+    """A GPIO device changed: a switch (runout, door, button) or an output (psu, led); action says what followed."""
+
+    kind: ClassVar[str] = "sensor"
+    device: str
+    state: str
+    active: bool
+    action: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SafetyTrip(Event):
+    """The host thermal watchdog stopped the printer: which heater, which rule, and why."""
+
+    kind: ClassVar[str] = "safety_trip"
+    heater: str
+    rule: str
+    temperature: float
+    target: float
+    detail: str
+
+
 @dataclass(slots=True)
 class Subscription:
     """A subscriber's bounded mailbox; iterate it to receive events in order."""

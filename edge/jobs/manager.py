@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 
 from edge.config.schema import JobsConfig, LimitsConfig
 from edge.core.component import Health
-from edge.core.errors import InvalidJobStateError, NotFoundError, PrintEdgeError, PrintRefusedError
+from edge.core.errors import InterlockError, InvalidJobStateError, NotFoundError, PrintEdgeError, PrintRefusedError
 from edge.core.events import EventBus, JobStateChanged, LinkStateChanged
 from edge.core.tasks import TaskSupervisor
 from edge.gcode.analysis import analyse
@@ -32,6 +33,10 @@ _RESULT_STATES = {
 }
 _ACTIVE = (JobState.PRINTING, JobState.PAUSED)
 BED_CLEAR = "bed_clear"
+# A gate answers whether an action ("start", "resume", "reset") may go ahead: None, or the reason it may not.
+Gate = Callable[[str], str | None]
+# Runs before a queued job starts (power the printer on and wait for it); raising keeps the job queued.
+BeforeStart = Callable[[], Awaitable[None]]
 # How long to wait between attempts to record a job's end when the store refuses (a full disk).
 PERSIST_RETRY_S = 2.0
 
@@ -67,6 +72,9 @@ class JobManager:
         self._wake = asyncio.Event()
         self._tasks = TaskSupervisor("jobs")
         self._run_task: asyncio.Task[bool] | None = None
+        self._gates: list[Gate] = []
+        self._before_start: list[BeforeStart] = []
+        self._held_by = ""
 
     # ---- component contract -------------------------------------------------------------
 
@@ -133,6 +141,30 @@ class JobManager:
             return Health(False, f"cannot record the end of job(s) {sorted(self.unsaved)}: the store refuses")
         return Health(True, "serving the queue")
 
+    # ---- interlocks --------------------------------------------------------------------------
+
+    def add_gate(self, gate: Gate) -> None:
+        """Consult `gate` before a job starts or resumes (and before a reset): sensors refuse through it."""
+        self._gates.append(gate)
+
+    def add_before_start(self, hook: BeforeStart) -> None:
+        """Run `hook` before each queued job starts (the PSU relay powers the printer on)."""
+        self._before_start.append(hook)
+
+    def refusal(self, action: str) -> str | None:
+        """The first gate's reason to refuse `action`, or None when every gate allows it."""
+        for gate in self._gates:
+            reason = gate(action)
+            if reason:
+                return reason
+        return None
+
+    def check_gates(self, action: str) -> None:
+        """Raise InterlockError when a gate refuses `action`."""
+        reason = self.refusal(action)
+        if reason:
+            raise InterlockError(action, reason)
+
     # ---- operations (called by the control surface) -------------------------------------
 
     @property
@@ -161,8 +193,10 @@ class JobManager:
         return await self.jobs.get(job_id)
 
     async def resume(self, job_id: int) -> Job:
-        """Resume a paused job."""
-        self._running(job_id, "resume", RunPhase.PAUSED).request_resume()
+        """Resume a paused job (unless a gate refuses: filament out, door open)."""
+        runner = self._running(job_id, "resume", RunPhase.PAUSED)
+        self.check_gates("resume")
+        runner.request_resume()
         return await self.jobs.get(job_id)
 
     async def resume_interrupted(self, job_id: int) -> Job:
@@ -232,13 +266,17 @@ class JobManager:
                     break
 
     async def _start_next(self) -> bool:
-        if self.runner is not None or self.link.state is not LinkState.READY:
+        if self.runner is not None:
             return False
         nxt = await self.jobs.next_queued()
         if nxt is None:
             return False
         resuming = nxt.resume_from_line > 0
         if not resuming and not self.bed_clear and not self.config.auto_continue:
+            return False
+        if not await self._interlocks_allow(nxt.id):
+            return False
+        if self.link.state is not LinkState.READY:
             return False
         job = await self.jobs.claim_next("resuming from its recovery point" if resuming else "started")
         if job is None:
@@ -273,6 +311,23 @@ class JobManager:
             self.current = None
             # Shielded: a cancelled queue task (service stop) still records how the job ended.
             await asyncio.shield(self._finish(job, outcome))
+        return True
+
+    async def _interlocks_allow(self, job_id: int) -> bool:
+        """Gates first (the job waits, queued, until the sensor that refused calls wake()), then the hooks."""
+        reason = self.refusal("start")
+        if reason:
+            if reason != self._held_by:
+                log.warning("job %d waits in the queue: %s", job_id, reason)
+            self._held_by = reason
+            return False
+        self._held_by = ""
+        for hook in self._before_start:
+            try:
+                await hook()
+            except PrintEdgeError as exc:
+                log.error("job %d cannot start yet: %s", job_id, exc.message)
+                return False
         return True
 
     async def _finish(self, job: Job, outcome: RunOutcome) -> None:

@@ -23,6 +23,7 @@ from edge.web import (
     routes_diagnostics,
     routes_docs,
     routes_files,
+    routes_gpio,
     routes_health,
     routes_jobs,
     routes_live,
@@ -162,6 +163,7 @@ class WebServer:
             routes_preview,
             routes_health,
             routes_urls,
+            routes_gpio,
         )
         for module in modules:
             app.add_routes(module.routes)

@@ -50,6 +50,8 @@ class Firmware:
         self.planner = Planner(settings.planner_buffer - 1)
         self.hotend = Heater(20.0, settings.time_scale, clock)
         self.bed = Heater(40.0, settings.time_scale, clock)
+        self.hotend.set_fault(settings.hotend_fault, 0.0)
+        self.bed.set_fault(settings.bed_fault, 0.0)
         self.commands = Commands(self)
         self.uuid = uuid.UUID(int=random.Random(settings.seed).getrandbits(128), version=4)
         self.t = 0.0

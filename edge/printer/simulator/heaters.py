@@ -6,6 +6,10 @@ import math
 from collections.abc import Callable
 
 AMBIENT_C = 25.0
+# Where a heater stuck fully on ends up (a runaway), and what Marlin reads from an open thermistor.
+RUNAWAY_C = 450.0
+OPEN_THERMISTOR_C = -14.0
+HEATER_FAULTS = ("none", "dead", "thermistor_open", "stuck", "runaway")
 
 
 class Heater:
@@ -17,6 +21,8 @@ class Heater:
         self._clock = clock
         self._t0 = 0.0
         self._temp0 = AMBIENT_C
+        self.fault = "none"
+        self._frozen = AMBIENT_C
 
     @property
     def temperature(self) -> float:
@@ -24,7 +30,28 @@ class Heater:
         return self.at(self._clock())
 
     def _goal(self) -> float:
+        if self.fault == "dead":
+            return AMBIENT_C
+        if self.fault == "runaway":
+            return RUNAWAY_C
         return max(self.target, AMBIENT_C)
+
+    def reading(self, t: float) -> float:
+        """What the thermistor reports at time t (a fault may make it differ from the metal's temperature)."""
+        if self.fault == "thermistor_open":
+            return OPEN_THERMISTOR_C
+        if self.fault == "stuck":
+            return self._frozen
+        return self.at(t)
+
+    def set_fault(self, fault: str, t: float) -> None:
+        """Inject a fault at time t: dead (never heats), thermistor_open, stuck (reading frozen), runaway, none."""
+        if fault not in HEATER_FAULTS:
+            raise ValueError(f"unknown heater fault {fault!r}: use one of {', '.join(HEATER_FAULTS)}")
+        self._temp0 = self.at(t)
+        self._t0 = t
+        self._frozen = self._temp0
+        self.fault = fault
 
     def at(self, t: float) -> float:
         """The temperature at time t (not before the last target change)."""

@@ -190,6 +190,15 @@ class VirtualPrinter:
         self._firmware.boot(self._now())
         self._kick()
 
+    def set_heater_fault(self, heater: str, fault: str) -> None:
+        """Inject a heater fault now: heater is hotend or bed; fault dead, thermistor_open, stuck, runaway or none."""
+        if heater not in ("hotend", "bed"):
+            raise ValueError(f"unknown heater {heater!r}: use hotend or bed")
+        self._sync()
+        target = self._firmware.hotend if heater == "hotend" else self._firmware.bed
+        target.set_fault(fault, self._firmware.t)
+        self._kick()
+
     def inject_busy(self, seconds: float) -> None:
         """The next command blocks this long (not scaled), with busy keepalives."""
         self._firmware.busy_injection = max(seconds, 0.0)

@@ -39,6 +39,8 @@ class SimulatorSettings:
     emergency_parser: bool = True  # Marlin EMERGENCY_PARSER: M108/M112/M410 act as their bytes arrive
     dialect: str = "marlin"  # the firmware spoken: marlin, prusa, reprapfirmware, klipper, repetier
     gcode_arcs: bool = False  # Klipper: a [gcode_arcs] section is configured (G2/G3 exist)
+    hotend_fault: str = "none"  # dead, thermistor_open, stuck, runaway (edge.printer.simulator.heaters)
+    bed_fault: str = "none"
     executed_log: Path | None = None
     executed_memory: int | None = None  # executed lines kept in memory (the newest); None = all
 
@@ -66,6 +68,8 @@ class SimulatorSettings:
             emergency_parser=cfg.emergency_parser,
             dialect=cfg.dialect,
             executed_memory=cfg.executed_memory_lines,
+            hotend_fault=cfg.hotend_fault,
+            bed_fault=cfg.bed_fault,
         )
 
 

@@ -92,7 +92,9 @@ class Dialect:
     def temperatures(self, fw: Firmware) -> str:
         """The temperature report without `ok` (M105's answer, autoreport)."""
         hotend, bed = fw.hotend, fw.bed
-        return f" T:{hotend.at(fw.t):.2f} /{hotend.target:.2f} B:{bed.at(fw.t):.2f} /{bed.target:.2f} @:0 B@:0"
+        return (
+            f" T:{hotend.reading(fw.t):.2f} /{hotend.target:.2f} B:{bed.reading(fw.t):.2f} /{bed.target:.2f} @:0 B@:0"
+        )
 
     def m105(self, fw: Firmware) -> None:
         """M105: the report on the ok line itself."""

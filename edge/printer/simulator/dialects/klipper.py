@@ -64,7 +64,7 @@ class Klipper(Dialect):
     def temperatures(self, fw: Firmware) -> str:
         """heaters._get_temp(): sorted gcode ids, `B` before `T0`, one decimal."""
         hotend, bed = fw.hotend, fw.bed
-        return f"B:{bed.at(fw.t):.1f} /{bed.target:.1f} T0:{hotend.at(fw.t):.1f} /{hotend.target:.1f}"
+        return f"B:{bed.reading(fw.t):.1f} /{bed.target:.1f} T0:{hotend.reading(fw.t):.1f} /{hotend.target:.1f}"
 
     def m105(self, fw: Firmware) -> None:
         """cmd_M105: the report inside the ok."""

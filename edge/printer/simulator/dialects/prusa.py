@@ -64,14 +64,14 @@ class Prusa(Marlin):
     def temperatures(self, fw: Firmware) -> str:
         """M105's fields: one decimal, then T0 again, then the heater powers."""
         hotend, bed = fw.hotend, fw.bed
-        h, b = hotend.at(fw.t), bed.at(fw.t)
+        h, b = hotend.reading(fw.t), bed.reading(fw.t)
         return f" T:{h:.1f} /{hotend.target:.1f} B:{b:.1f} /{bed.target:.1f} T0:{h:.1f} /{hotend.target:.1f} @:0 B@:0"
 
     def heating_line(self, fw: Firmware, heater: Heater) -> str | None:
         """wait_for_heater() prints `T:.. E:0 W:?`; M190 prints `T:.. E:0 B:..`."""
         if heater is fw.bed:
-            return f"T:{fw.hotend.at(fw.t):.2f} E:0 B:{fw.bed.at(fw.t):.1f}"
-        return f"T:{fw.hotend.at(fw.t):.1f} E:0 W:?"
+            return f"T:{fw.hotend.reading(fw.t):.2f} E:0 B:{fw.bed.reading(fw.t):.1f}"
+        return f"T:{fw.hotend.reading(fw.t):.1f} E:0 W:?"
 
     def firmware_lines(self, fw: Firmware) -> list[str]:
         """M115 (case 115): one line, no Cap: lines in the version read."""

@@ -83,7 +83,7 @@ class Repetier(Dialect):
 
     def temperatures(self, fw: Firmware) -> str:
         """Commands::printTemperatures(): current values only, no targets."""
-        return f"T:{fw.hotend.at(fw.t):.2f} B:{fw.bed.at(fw.t):.2f} @:0"
+        return f"T:{fw.hotend.reading(fw.t):.2f} B:{fw.bed.reading(fw.t):.2f} @:0"
 
     def m105(self, fw: Firmware) -> None:
         """M105 prints the temperatures when it runs; its ok went out on receipt."""

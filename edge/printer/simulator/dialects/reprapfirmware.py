@@ -39,7 +39,7 @@ class RepRapFirmware(Dialect):
     def temperatures(self, fw: Firmware) -> str:
         """M105's reply (placed after `ok ` in Marlin mode)."""
         hotend, bed = fw.hotend, fw.bed
-        return f" T:{hotend.at(fw.t):.1f} /{hotend.target:.1f} B:{bed.at(fw.t):.1f} /{bed.target:.1f}"
+        return f" T:{hotend.reading(fw.t):.1f} /{hotend.target:.1f} B:{bed.reading(fw.t):.1f} /{bed.target:.1f}"
 
     def heating_line(self, fw: Firmware, heater: Heater) -> str | None:
         """M109/M190 wait silently."""
