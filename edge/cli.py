@@ -18,7 +18,7 @@ from edge import __version__
 from edge.cli_agents import add_agent_commands
 from edge.cli_auth import add_auth_commands
 from edge.cli_fleet import add_fleet_commands
-from edge.config.loader import load_config, to_dict
+from edge.config.loader import load_config, load_layers, to_dict
 from edge.core.errors import PrintEdgeError
 
 
@@ -124,9 +124,10 @@ def _setup_logging(level: str) -> None:
 def _cmd_run(args: argparse.Namespace) -> int:
     from edge.app import Appliance
 
-    config = load_config(args.config)
+    layers = load_layers(args.config)
+    config = layers.boot()
     _setup_logging(config.log_level)
-    app = Appliance(config)
+    app = Appliance(config, layers)
 
     async def go() -> None:
         await app.run()
@@ -252,7 +253,7 @@ def _cmd_ports(args: argparse.Namespace) -> int:
 
 
 def _cmd_config_check(args: argparse.Namespace) -> int:
-    load_config(args.file, env={})
+    load_config(args.file, env={}, overlay=False)
     print(f"{args.file}: OK")
     return 0
 

@@ -19,6 +19,7 @@ from edge.web import (
     panel,
     routes_appkeys,
     routes_auth,
+    routes_config,
     routes_console,
     routes_diagnostics,
     routes_docs,
@@ -162,6 +163,7 @@ class WebServer:
             routes_preview,
             routes_health,
             routes_urls,
+            routes_config,
         )
         for module in modules:
             app.add_routes(module.routes)
