@@ -17,6 +17,7 @@ import yaml
 from edge import __version__
 from edge.cli_agents import add_agent_commands
 from edge.cli_auth import add_auth_commands
+from edge.cli_config import add_ota_commands
 from edge.cli_fleet import add_fleet_commands
 from edge.config.loader import load_config, load_layers, to_dict
 from edge.core.errors import PrintEdgeError
@@ -102,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("--config", type=Path)
     st.set_defaults(handler=_cmd_status)
 
-    cfg = sub.add_parser("config", help="check or show configuration")
+    cfg = sub.add_parser("config", help="check, show, sign, push configuration; OTA status")
     cfg_sub = cfg.add_subparsers(dest="config_command")
     check = cfg_sub.add_parser("check", help="validate a configuration file")
     check.add_argument("file", type=Path)
@@ -110,6 +111,7 @@ def _parser() -> argparse.ArgumentParser:
     show = cfg_sub.add_parser("show", help="print the effective configuration")
     show.add_argument("file", type=Path, nargs="?")
     show.set_defaults(handler=_cmd_config_show)
+    add_ota_commands(cfg_sub)
 
     add_auth_commands(sub)
     add_agent_commands(sub)

@@ -8,11 +8,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from edge.app import Appliance
 from edge.config.loader import load_layers
 from edge.config.ota_document import SCHEMA, content_hash
 from edge.printer.link import LinkState
 from edge.telemetry.signing import OperatorKey
+from tests.telemetry.broker import Subscriber
 from tests.web.conftest import appliance_env, no_blocking_in_edge
 
 
@@ -47,9 +50,13 @@ def trusting(key: OperatorKey, **more: str) -> dict[str, str]:
     return {"fleet__trusted_keys": f'["{key.trusted_line()}"]', **more}
 
 
-async def start_appliance(data_dir: Path, **overrides: str) -> Appliance:
+async def start_appliance(data_dir: Path, file: dict[str, Any] | None = None, **overrides: str) -> Appliance:
     """An appliance built from layers (file, overlay, environment) as `printedge run` builds it, printer ready."""
-    layers = load_layers(env=appliance_env(data_dir, **overrides))
+    path = None
+    if file is not None:
+        path = data_dir.parent / f"{data_dir.name}.yaml"
+        path.write_text(yaml.safe_dump(file))
+    layers = load_layers(path, env=appliance_env(data_dir, **overrides))
     app = Appliance(layers.boot(), layers)
     await app.start()
     for _ in range(200):
@@ -60,9 +67,11 @@ async def start_appliance(data_dir: Path, **overrides: str) -> Appliance:
 
 
 @contextlib.asynccontextmanager
-async def ota_appliance(data_dir: Path, **overrides: str) -> AsyncIterator[Appliance]:
+async def ota_appliance(
+    data_dir: Path, file: dict[str, Any] | None = None, **overrides: str
+) -> AsyncIterator[Appliance]:
     """A started appliance; no blocking call allowed in edge code; stopped afterwards."""
-    app = await start_appliance(data_dir, **overrides)
+    app = await start_appliance(data_dir, file, **overrides)
     try:
         with no_blocking_in_edge():
             yield app
@@ -82,3 +91,35 @@ def device_id(app: Appliance) -> str:
     """The appliance's device id."""
     assert app.identity is not None
     return app.identity.id
+
+
+def mqtt_file(url: str) -> dict[str, Any]:
+    """A user config file naming the broker, with fast intervals (a file: an OTA overlay may override it)."""
+    return {
+        "mqtt": {
+            "url": url,
+            "telemetry_interval_s": 0.5,
+            "reconnect_min_backoff_s": 0.2,
+            "reconnect_max_backoff_s": 1,
+            "connect_timeout_s": 2,
+        }
+    }
+
+
+def push(url: str, document: bytes, *, device: str | None = None) -> None:
+    """`printedge config push` of a signed document file (blocking: run it in a thread)."""
+    import tempfile
+
+    from edge.cli import main
+
+    with tempfile.NamedTemporaryFile("wb", suffix=".json") as handle:
+        handle.write(document)
+        handle.flush()
+        target = ["--device", device] if device else ["--fleet"]
+        assert main(["config", "push", handle.name, *target, "--broker", url]) == 0
+
+
+def reported(sub: Subscriber, device: str) -> Any:
+    """The newest config/reported payload of a device."""
+    found = [m for m in sub.messages if m.topic == f"printedge/{device}/config/reported"]
+    return found[-1].json() if found else None

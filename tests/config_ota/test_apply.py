@@ -31,9 +31,7 @@ async def test_a_patch_merges_onto_the_applied_version_with_the_device_override(
         await app.ota.submit("api", signed(key, 1, {"audit": {"max_entries": 500, "max_age_days": 30}}))
         patch = {"audit": {"max_age_days": None}, "health": {"min_free_mb": 70}}
         overrides = {device_id(app): {"audit": {"max_entries": 800}}, "other": {"audit": {"max_entries": 900}}}
-        report = await app.ota.submit(
-            "api", signed(key, 2, patch, kind="patch", base_version=1, overrides=overrides)
-        )
+        report = await app.ota.submit("api", signed(key, 2, patch, kind="patch", base_version=1, overrides=overrides))
         assert report.status.value == "applied", report
         assert "health take effect at the next start" in report.message
         assert (app.config.audit.max_entries, app.config.audit.max_age_days) == (800, 90)

@@ -16,12 +16,6 @@ GOOD = {"audit": {"max_entries": 500}}
 
 
 @pytest.fixture
-def operator() -> OperatorKey:
-    """The pinned operator key."""
-    return OperatorKey.generate("ops")
-
-
-@pytest.fixture
 async def app(tmp_path: Path, operator: OperatorKey) -> AsyncIterator[Appliance]:
     """A running appliance that pins `operator` and already runs config version 5."""
     async with ota_appliance(tmp_path / "data", **trusting(operator)) as running:
