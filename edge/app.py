@@ -199,7 +199,9 @@ class Appliance:
             svc.db,
         )
         if telemetry.link is not None:
-            self.fleet = FleetService(telemetry.link, svc.control, config, ApplianceState(svc.db), lambda: self.identity)
+            self.fleet = FleetService(
+                telemetry.link, svc.control, config, ApplianceState(svc.db), lambda: self.identity
+            )
             ConfigTopics(
                 telemetry.link,
                 self.ota,

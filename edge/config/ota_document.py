@@ -100,7 +100,9 @@ def content_hash(content: Mapping[str, object], overrides: Mapping[str, object])
 def parse_document(payload: bytes, max_bytes: int) -> ConfigDocument:
     """Check size, JSON, fields and hash; DocumentError names what is wrong."""
     if len(payload) > max_bytes:
-        raise DocumentError("oversized", f"the document is {len(payload)} bytes; at most {max_bytes} (ota.max_document_kb)")
+        raise DocumentError(
+            "oversized", f"the document is {len(payload)} bytes; at most {max_bytes} (ota.max_document_kb)"
+        )
     try:
         envelope = json.loads(payload.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -165,7 +167,9 @@ def merge_patch(target: object, patch: object) -> Any:
     return result
 
 
-def overlay_for(doc: ConfigDocument, device_id: str, applied: Mapping[str, Any], applied_version: int) -> dict[str, Any]:
+def overlay_for(
+    doc: ConfigDocument, device_id: str, applied: Mapping[str, Any], applied_version: int
+) -> dict[str, Any]:
     """The overlay this device would run: the content (or the patch on the applied one), then its override."""
     if doc.kind == "patch":
         if doc.base_version != applied_version:

@@ -165,9 +165,7 @@ class ConfigUpdates:
             return self.layers.compose(overlay)
         return build(AppConfig, deep_merge(to_dict(running), overlay), "")
 
-    async def _defer(
-        self, source: str, payload: bytes, doc: ConfigDocument, key_id: str, busy: str
-    ) -> ConfigReport:
+    async def _defer(self, source: str, payload: bytes, doc: ConfigDocument, key_id: str, busy: str) -> ConfigReport:
         first = self._pending is None
         self._pending = (source, payload)
         report = self._report(ConfigStatus.PENDING, f"version {doc.version} waits: {busy}", desired=doc.version)
@@ -180,7 +178,10 @@ class ConfigUpdates:
         return report
 
     async def _when_idle(self) -> None:
-        while self.hooks.busy() is not None:
+        # Polled: the update lock has several holders (a print, a slice) and no single event says all are done.
+        while True:
+            if self.hooks.busy() is None:
+                break
             await asyncio.sleep(self.config().ota.idle_poll_s)
         pending, self._pending = self._pending, None
         if pending is not None:
@@ -250,7 +251,13 @@ class ConfigUpdates:
     # ---- reports ------------------------------------------------------------------------------
 
     def _report(
-        self, status: ConfigStatus, message: str, *, desired: int | None, reason: str | None = None, version: int | None = None
+        self,
+        status: ConfigStatus,
+        message: str,
+        *,
+        desired: int | None,
+        reason: str | None = None,
+        version: int | None = None,
     ) -> ConfigReport:
         return ConfigReport(
             version=self.report.version if version is None else version,
@@ -266,7 +273,9 @@ class ConfigUpdates:
         if self.publish is not None:
             self.publish(report)
 
-    async def _audit(self, source: str, version: int | None, report: ConfigReport, sha256: str, key_id: str = "") -> None:
+    async def _audit(
+        self, source: str, version: int | None, report: ConfigReport, sha256: str, key_id: str = ""
+    ) -> None:
         try:
             await self.audit.record(
                 source=source,

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import yaml
 
+from edge.control.caller import Caller, CallerKind
 from edge.telemetry.signing import OperatorKey
 from tests.config_ota.helpers import device_id, ota_appliance, signed, snapshot, trusting
 from tests.web.auth_helpers import anonymous, claim
-from edge.control.caller import Caller, CallerKind
 
 
 async def test_a_full_document_is_applied_written_and_audited(tmp_path: Path) -> None:

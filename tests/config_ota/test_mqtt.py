@@ -7,8 +7,8 @@ from pathlib import Path
 
 from edge.telemetry.signing import OperatorKey
 from tests.config_ota.helpers import (
-    mqtt_file,
     device_id,
+    mqtt_file,
     ota_appliance,
     push,
     reported,

@@ -6,11 +6,11 @@ import asyncio
 import time
 from pathlib import Path
 
+from edge.app import Appliance
 from edge.control.caller import Caller, CallerKind
 from edge.telemetry.signing import OperatorKey
 from tests.config_ota.helpers import device_id, mqtt_file, ota_appliance, push, reported, signed, trusting
 from tests.telemetry.broker import Broker, subscriber
-from edge.app import Appliance
 from tests.telemetry.fleet_helpers import wait_for_job_state
 
 
