@@ -231,10 +231,20 @@ class Appliance:
         if "audit" in changed:
             self.audit.max_age_s = config.audit.max_age_days * 86400.0
             self.audit.max_entries = config.audit.max_entries
+        later = changed - RELOADABLE
+        if "printer" in changed:
+            port = config.printer.port
+            if port == "virtual" and self.simulator is not None:
+                port = str(self.data_dir / "virtual-printer")
+            if port != "virtual":
+                # Only while idle (the OTA update lock): the link reconnects with the new section and port.
+                await self.services.link.reconfigure(config.printer, port)
+                checked.append(self.services.link.name)
+                later.discard("printer")
         if changed & {"mqtt", "fleet", "ota"}:
             await self._restart_telemetry(config)
             checked.append(self.telemetry.name)
-        return checked, sorted(changed - RELOADABLE)
+        return checked, sorted(later)
 
     async def _restart_telemetry(self, config: AppConfig) -> None:
         old = self.telemetry

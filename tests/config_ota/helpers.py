@@ -56,7 +56,11 @@ async def start_appliance(data_dir: Path, file: dict[str, Any] | None = None, **
     if file is not None:
         path = data_dir.parent / f"{data_dir.name}.yaml"
         path.write_text(yaml.safe_dump(file))
-    layers = load_layers(path, env=appliance_env(data_dir, **overrides))
+    env = appliance_env(data_dir, **overrides)
+    for section, values in (file or {}).items():
+        for name in values if isinstance(values, dict) else ():
+            env.pop(f"PRINTEDGE_{section.upper()}__{name.upper()}", None)  # the file's settings, not the test's
+    layers = load_layers(path, env=env)
     app = Appliance(layers.boot(), layers)
     await app.start()
     for _ in range(200):

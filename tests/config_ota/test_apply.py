@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import yaml
@@ -72,3 +73,27 @@ async def test_only_the_owner_session_may_upload_a_config(tmp_path: Path) -> Non
             async with browser.post("/api/v1/config", data=stale, headers={"X-CSRF-Token": token}) as response:
                 assert response.status == 422
                 assert (await response.json())["reason"] == "replayed"
+
+
+async def test_a_wrong_serial_port_is_rolled_back_and_the_printer_reconnects(tmp_path: Path) -> None:
+    key = OperatorKey.generate("ops")
+    async with ota_appliance(tmp_path / "data", {"printer": {"port": "virtual"}}, **trusting(key)) as app:
+        content = {"printer": {"port": str(tmp_path / "no-such-tty")}, "ota": {"health_deadline_s": 1.0}}
+        report = await app.ota.submit("api", signed(key, 1, content))
+        assert (report.status.value, report.version, report.reason) == ("rolled_back", 0, "unhealthy")
+        assert "printer unhealthy after 1 s" in report.message and "no-such-tty" in report.message
+        assert app.config.printer.port == "virtual"
+        assert yaml.safe_load(snapshot(app.data_dir)["applied.yaml"]) == {}
+        for _ in range(100):
+            if app.services.link.health().ok:
+                break
+            await asyncio.sleep(0.05)
+        assert app.services.link.health().ok, app.services.link.health()
+
+
+async def test_a_printer_setting_reconnects_the_link_with_it(tmp_path: Path) -> None:
+    key = OperatorKey.generate("ops")
+    async with ota_appliance(tmp_path / "data", **trusting(key)) as app:
+        report = await app.ota.submit("api", signed(key, 1, {"printer": {"probe_attempts": 7}}))
+        assert (report.status.value, report.version) == ("applied", 1), report
+        assert app.services.link.config.probe_attempts == 7 and app.services.link.health().ok
