@@ -135,6 +135,8 @@ class ConfigUpdates:
         doc: ConfigDocument | None = None
         key_id = ""
         try:
+            if not config.ota.enabled:
+                raise DocumentError("disabled", "over-the-air configuration is off on this device (ota.enabled)")
             if device_id is None:
                 raise DocumentError("no_identity", "this device has no id yet, so no document can name it")
             doc = parse_document(payload, config.ota.max_document_kb * 1024)
@@ -204,6 +206,8 @@ class ConfigUpdates:
         problem = await self._check_health(checked, new_config.ota.health_deadline_s)
         if problem is None:
             note = f"; {', '.join(later)} take effect at the next start" if later else ""
+            masked = self._masked(overlay)
+            note += f"; the environment keeps {', '.join(masked)}" if masked else ""
             report = self._report(
                 ConfigStatus.APPLIED, f"version {doc.version} applied{note}", desired=doc.version, version=doc.version
             )
@@ -224,6 +228,12 @@ class ConfigUpdates:
         await self._audit(source, doc.version, report, doc.sha256, key_id)
         self._set(report)
         return report
+
+    def _masked(self, overlay: Mapping[str, Any]) -> list[str]:
+        """The overlay's keys that a PRINTEDGE_* variable overrides (the environment wins)."""
+        if self.layers is None:
+            return []
+        return sorted(_paths(overlay) & _paths(self.layers.env))
 
     async def _check_health(self, names: list[str], deadline_s: float) -> str | None:
         """None once every named component is healthy; else what the last one said at the deadline."""
@@ -288,6 +298,14 @@ class ConfigUpdates:
             )
         except PrintEdgeError as exc:
             log.error("config audit entry not recorded: %s", exc.message)
+
+
+def _paths(data: Mapping[str, Any], prefix: str = "") -> set[str]:
+    found: set[str] = set()
+    for key, value in data.items():
+        where = f"{prefix}{key}"
+        found |= _paths(value, f"{where}.") if isinstance(value, Mapping) else {where}
+    return found
 
 
 def _ok(health: object) -> bool:

@@ -97,3 +97,20 @@ async def test_a_printer_setting_reconnects_the_link_with_it(tmp_path: Path) -> 
         report = await app.ota.submit("api", signed(key, 1, {"printer": {"probe_attempts": 7}}))
         assert (report.status.value, report.version) == ("applied", 1), report
         assert app.services.link.config.probe_attempts == 7 and app.services.link.health().ok
+
+
+async def test_a_key_the_environment_sets_stays_and_the_report_says_so(tmp_path: Path) -> None:
+    key = OperatorKey.generate("ops")
+    async with ota_appliance(tmp_path / "data", **trusting(key, audit__max_entries="300")) as app:
+        report = await app.ota.submit("api", signed(key, 1, {"audit": {"max_entries": 500, "max_age_days": 9}}))
+        assert report.status.value == "applied"
+        assert "the environment keeps audit.max_entries" in report.message
+        assert (app.config.audit.max_entries, app.config.audit.max_age_days) == (300, 9)
+
+
+async def test_a_device_with_ota_off_refuses_every_document(tmp_path: Path) -> None:
+    key = OperatorKey.generate("ops")
+    async with ota_appliance(tmp_path / "data", **trusting(key, ota__enabled="false")) as app:
+        report = await app.ota.submit("api", signed(key, 1, {"audit": {"max_entries": 500}}))
+        assert (report.status.value, report.reason) == ("rejected", "disabled")
+        assert snapshot(app.data_dir) == {}
