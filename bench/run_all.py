@@ -16,6 +16,7 @@ from bench import (
     bench_link,
     bench_make,
     bench_mqtt,
+    bench_ota,
     bench_panel,
     bench_properties,
     bench_service,
@@ -36,6 +37,7 @@ async def main() -> dict[str, object]:
         "slicing": await bench_slice.main(),
         "text_to_print": await bench_make.main(),
         "mqtt": await bench_mqtt.main(),
+        "ota_config": await bench_ota.main(),
     }
 
 

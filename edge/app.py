@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from edge.agents.local import LocalAgents
+from edge.config.lkg import OverlayFiles
+from edge.config.loader import ConfigLayers
 from edge.config.schema import AppConfig
 from edge.control.surface import PrinterControl
 from edge.core.component import Component, Health
@@ -23,12 +25,15 @@ from edge.discovery import Discovery
 from edge.health import HealthMonitor
 from edge.jobs.manager import JobManager
 from edge.jobs.pipeline import Pipeline
+from edge.ota.service import ConfigUpdates, OtaHooks
+from edge.ota.topics import ConfigTopics
 from edge.printer.link import PrinterLink
 from edge.printer.simulator import SimulatorSettings, VirtualPrinter
 from edge.safety import ThermalWatchdog
 from edge.sensors import GpioSensors
 from edge.services import Services
 from edge.store.audit import AuditLog
+from edge.store.config_audit import ConfigAuditLog
 from edge.store.db import Database
 from edge.store.files import FileStore
 from edge.store.identity import DeviceIdentity, load_identity
@@ -42,6 +47,9 @@ from edge.telemetry.fleet_service import FleetService
 from edge.web.server import WebServer
 
 log = logging.getLogger("printedge.app")
+
+# Sections an OTA config reloads in this process; the others are written and take effect at the next start.
+RELOADABLE = frozenset({"mqtt", "fleet", "ota", "log_level", "audit"})
 
 
 def notify_systemd(message: str) -> None:
@@ -100,7 +108,7 @@ def _simulator_reset(simulator: VirtualPrinter) -> Callable[[], Awaitable[None]]
 class Appliance:
     """The whole appliance process."""
 
-    def __init__(self, config: AppConfig) -> None:
+    def __init__(self, config: AppConfig, layers: ConfigLayers | None = None) -> None:
         self.config = config
         data_dir = Path(config.device.data_dir).expanduser()
         self.data_dir = data_dir
@@ -132,6 +140,8 @@ class Appliance:
         pipeline = Pipeline(agents, manager, stages, bus, config.jobs, config.printer.limits, data_dir / "work")
         control = PrinterControl(link, manager, audit, bus, pipeline)
         self.manager = manager
+        self.pipeline = pipeline
+        self.audit = audit
         self.simulator = simulator
         self.services = Services(
             config=config,
@@ -150,7 +160,20 @@ class Appliance:
         self.components: list[Component] = []
         if simulator is not None:
             self.components.append(_VirtualPrinterComponent(simulator, Path(port)))
-        self.components += [db, link, manager, pipeline, control, self.web]
+        self.ota = ConfigUpdates(
+            OverlayFiles(data_dir),
+            layers,
+            OtaHooks(
+                reconfigure=self.reconfigure,
+                health=self.health,
+                busy=self.busy,
+                device_id=lambda: self.identity.id if self.identity is not None else None,
+            ),
+            ConfigAuditLog(db),
+            lambda: self.config,
+        )
+        self.services.config_updates = self.ota
+        self.components += [db, self.ota, link, manager, pipeline, control, self.web]
         # GPIO sensors and the thermal watchdog: commands through control (caller gpio / system), gates on the queue.
         self.sensors = GpioSensors(config.gpio, bus, control)
         psu = self.sensors.psu
@@ -168,24 +191,95 @@ class Appliance:
         self.services.monitor = self.monitor
         self.components += [Discovery(config.discovery, self.services, self.web), self.monitor]
         # MQTT telemetry, off when mqtt.url is empty; last, so a broker's trouble never holds up the rest.
-        self.telemetry = TelemetryComponent(
-            config.mqtt,
-            TelemetrySources(
-                bus=bus,
-                device_id=lambda: self.identity.id if self.identity is not None else None,
-                state=lambda: {"printer": link.status(), "jobs": manager.status(), "sensors": {}},
-                health=self.health,
-                data_dir=data_dir,
-            ),
-            db,
-        )
+        self.telemetry = self._build_telemetry(config)
         self.components.append(self.telemetry)
-        if self.telemetry.link is not None:
-            self.fleet = FleetService(self.telemetry.link, control, config, ApplianceState(db), lambda: self.identity)
         self.identity: DeviceIdentity | None = None
         self.failed: dict[str, str] = {}
         self._started: list[Component] = []
         self._stop = asyncio.Event()
+
+    def _build_telemetry(self, config: AppConfig) -> TelemetryComponent:
+        """The MQTT component with fleet commands and the OTA topics attached to its link."""
+        svc = self.services
+        telemetry = TelemetryComponent(
+            config.mqtt,
+            TelemetrySources(
+                bus=svc.bus,
+                device_id=lambda: self.identity.id if self.identity is not None else None,
+                state=lambda: {
+                    "printer": svc.link.status(),
+                    "jobs": svc.manager.status(),
+                    "sensors": svc.sensors.status() if svc.sensors is not None else {},
+                },
+                health=self.health,
+                data_dir=self.data_dir,
+            ),
+            svc.db,
+        )
+        if telemetry.link is not None:
+            self.fleet = FleetService(
+                telemetry.link, svc.control, config, ApplianceState(svc.db), lambda: self.identity
+            )
+            ConfigTopics(
+                telemetry.link,
+                self.ota,
+                config.mqtt.topic_prefix,
+                lambda: self.identity.id if self.identity is not None else None,
+            )
+        else:
+            self.ota.publish = None
+        return telemetry
+
+    def busy(self) -> str | None:
+        """What holds the update lock: a print or a job being prepared (sliced), else None."""
+        if self.manager.printing:
+            return "a print is running"
+        preparing = self.pipeline.status().get("preparing")
+        if preparing:
+            return f"job(s) {preparing} are being prepared (sliced)"
+        return None
+
+    async def reconfigure(self, config: AppConfig, changed: set[str]) -> tuple[list[str], list[str]]:
+        """Apply a new config in this process: the components to health-check, the sections left for a restart."""
+        self.config = config
+        self.services.config = config
+        checked: list[str] = []
+        if "log_level" in changed:
+            logging.getLogger().setLevel(config.log_level)
+        if "audit" in changed:
+            self.audit.max_age_s = config.audit.max_age_days * 86400.0
+            self.audit.max_entries = config.audit.max_entries
+        later = changed - RELOADABLE
+        if "printer" in changed:
+            port = config.printer.port
+            if port == "virtual" and self.simulator is not None:
+                port = str(self.data_dir / "virtual-printer")
+            if port != "virtual":
+                # Only while idle (the OTA update lock): the link reconnects with the new section and port.
+                await self.services.link.reconfigure(config.printer, port)
+                checked.append(self.services.link.name)
+                later.discard("printer")
+        if changed & {"mqtt", "fleet", "ota"}:
+            await self._restart_telemetry(config)
+            checked.append(self.telemetry.name)
+        return checked, sorted(later)
+
+    async def _restart_telemetry(self, config: AppConfig) -> None:
+        old = self.telemetry
+        if old in self._started:
+            await old.stop()
+            self._started.remove(old)
+        new = self._build_telemetry(config)
+        self.components[self.components.index(old)] = new
+        self.telemetry = new
+        self.failed.pop(new.name, None)
+        try:
+            await new.start()
+        except (PrintEdgeError, OSError) as exc:
+            self.failed[new.name] = describe_failure(exc)
+            log.error("component %s failed to restart: %s", new.name, self.failed[new.name])
+        else:
+            self._started.append(new)
 
     async def start(self) -> None:
         """Start every component in order; one that fails is reported and the rest keep going."""

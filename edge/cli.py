@@ -17,9 +17,10 @@ import yaml
 from edge import __version__
 from edge.cli_agents import add_agent_commands
 from edge.cli_auth import add_auth_commands
+from edge.cli_config import add_ota_commands
 from edge.cli_fleet import add_fleet_commands
 from edge.cli_gpio import add_gpio_commands
-from edge.config.loader import load_config, to_dict
+from edge.config.loader import load_config, load_layers, to_dict
 from edge.core.errors import PrintEdgeError
 
 
@@ -106,7 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("--config", type=Path)
     st.set_defaults(handler=_cmd_status)
 
-    cfg = sub.add_parser("config", help="check or show configuration")
+    cfg = sub.add_parser("config", help="check, show, sign, push configuration; OTA status")
     cfg_sub = cfg.add_subparsers(dest="config_command")
     check = cfg_sub.add_parser("check", help="validate a configuration file")
     check.add_argument("file", type=Path)
@@ -114,6 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     show = cfg_sub.add_parser("show", help="print the effective configuration")
     show.add_argument("file", type=Path, nargs="?")
     show.set_defaults(handler=_cmd_config_show)
+    add_ota_commands(cfg_sub)
 
     add_auth_commands(sub)
     add_agent_commands(sub)
@@ -129,9 +131,10 @@ def _setup_logging(level: str) -> None:
 def _cmd_run(args: argparse.Namespace) -> int:
     from edge.app import Appliance
 
-    config = load_config(args.config)
+    layers = load_layers(args.config)
+    config = layers.boot()
     _setup_logging(config.log_level)
-    app = Appliance(config)
+    app = Appliance(config, layers)
 
     async def go() -> None:
         await app.run()
@@ -259,7 +262,7 @@ def _cmd_ports(args: argparse.Namespace) -> int:
 
 
 def _cmd_config_check(args: argparse.Namespace) -> int:
-    load_config(args.file, env={})
+    load_config(args.file, env={}, overlay=False)
     print(f"{args.file}: OK")
     return 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from edge.config.ota_document import ConfigUpdater
 from edge.config.schema import AppConfig
 from edge.control.surface import PrinterControl
 from edge.core.events import EventBus
@@ -36,6 +37,7 @@ class Services:
     identity: DeviceIdentity | None = None
     health: Callable[[], dict[str, object]] = field(default=dict)
     monitor: HealthMonitor | None = None
+    config_updates: ConfigUpdater | None = None
     sensors: GpioSensors | None = None
 
     def require_sensors(self) -> GpioSensors:

@@ -99,6 +99,7 @@ async def test_a_component_that_raises_anything_on_start_is_unhealthy_and_the_re
         assert set(components) == {
             "virtual_printer",
             "store",
+            "ota",
             "sensors",
             "printer",
             "jobs",

@@ -18,6 +18,7 @@ ALLOWED = {
     "auth": {"core", "config", "store", "control"},
     "agents": {"core", "config", "gcode", "jobs"},
     "telemetry": {"core", "config", "gcode", "store", "printer", "jobs", "control"},
+    "ota": {"core", "config", "gcode", "store", "printer", "jobs", "control", "telemetry"},
     "web": {"core", "config", "gcode", "store", "printer", "jobs", "control", "auth", "services", "agents"},
 }
 

@@ -1,8 +1,9 @@
-"""Load configuration: embedded defaults, then a user YAML file, then PRINTEDGE_* environment variables."""
+"""Load configuration: embedded defaults, a user YAML file, the applied OTA overlay, then PRINTEDGE_* variables."""
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import types
 import typing
@@ -13,23 +14,79 @@ from typing import Any, TypeVar
 import yaml
 
 from edge.config.broker_url import parse_broker_url
+from edge.config.lkg import OverlayFiles
 from edge.config.schema import AppConfig
 from edge.core.errors import ConfigError
 
 ENV_PREFIX = "PRINTEDGE_"
+NOT_CONFIG = ("PRINTEDGE_CONFIG", "PRINTEDGE_TEST_DIE_AT", "PRINTEDGE_API_KEY")
 T = TypeVar("T")
+log = logging.getLogger("printedge.config")
 
 
-def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> AppConfig:
-    """Build the validated configuration from an optional YAML file and the environment."""
+@dataclasses.dataclass(frozen=True)
+class ConfigLayers:
+    """The layers under and over the OTA overlay: the user file below it, the environment above it."""
+
+    file: dict[str, Any]
+    env: dict[str, Any]
+
+    def data_dir(self) -> Path:
+        """The data directory these layers name (where the overlay lives)."""
+        merged = deep_merge(deep_merge({}, self.file), self.env)
+        device = merged.get("device")
+        raw = device.get("data_dir") if isinstance(device, dict) else None
+        return Path(str(raw) if raw else AppConfig().device.data_dir).expanduser()
+
+    def compose(self, overlay: Mapping[str, Any]) -> AppConfig:
+        """Defaults, then the file, then the overlay, then the environment: validated."""
+        return build(AppConfig, deep_merge(deep_merge(deep_merge({}, self.file), overlay), self.env), "")
+
+    def boot(self) -> AppConfig:
+        """The configuration a start uses: the overlay of the data dir, or last-known-good when it is not good."""
+        files = OverlayFiles(self.data_dir())
+        try:
+            return self.compose(files.boot_overlay())
+        except ConfigError as exc:
+            log.error("the applied OTA config is not valid (%s); starting with last-known-good", exc.message)
+        try:
+            return self.compose(files.read_overlay(files.lkg))
+        except ConfigError as exc:
+            log.error("the last-known-good OTA config is not valid either (%s); starting without it", exc.message)
+        return self.compose({})
+
+
+def load_layers(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> ConfigLayers:
+    """Read the user file and the PRINTEDGE_* variables, without building anything yet."""
     data: dict[str, Any] = {}
     if path is not None:
         data = read_yaml(Path(path))
     env = os.environ if env is None else env
+    env_data: dict[str, Any] = {}
     for name, raw in sorted(env.items()):
-        if name.startswith(ENV_PREFIX) and name not in ("PRINTEDGE_CONFIG",):
-            _apply_env(data, name, raw)
-    return build(AppConfig, data, "")
+        if name.startswith(ENV_PREFIX) and name not in NOT_CONFIG:
+            _apply_env(env_data, name, raw)
+    return ConfigLayers(data, env_data)
+
+
+def load_config(
+    path: str | Path | None = None, env: Mapping[str, str] | None = None, *, overlay: bool = True
+) -> AppConfig:
+    """Build the validated configuration from an optional YAML file, the applied OTA overlay and the environment."""
+    layers = load_layers(path, env)
+    return layers.boot() if overlay else layers.compose({})
+
+
+def deep_merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    """base with top laid over it, section by section (top's values win)."""
+    for key, value in top.items():
+        if isinstance(value, Mapping) and isinstance(base.get(key), dict):
+            base[key] = deep_merge(dict(base[key]), value)
+        elif isinstance(value, Mapping):
+            base[key] = deep_merge({}, value)
+        else:
+            base[key] = value
+    return base
 
 
 def read_yaml(path: Path) -> dict[str, Any]:

@@ -211,6 +211,17 @@ class MqttConfig:
 
 
 @dataclass(kw_only=True)
+class OtaConfig:
+    """Over-the-air configuration: who may sign it, how big it may be, how long a new one has to prove healthy."""
+
+    enabled: bool = True
+    trusted_keys: list[str] = field(default_factory=list)  # empty: fleet.trusted_keys
+    max_document_kb: int = bounded(64, 1, 1024)
+    health_deadline_s: float = bounded(20.0, 0.5, 600)
+    idle_poll_s: float = bounded(1.0, 0.05, 60)
+
+
+@dataclass(kw_only=True)
 class AppConfig:
     """The whole configuration."""
 
@@ -228,4 +239,5 @@ class AppConfig:
     mqtt: MqttConfig = field(default_factory=MqttConfig)
     gpio: GpioConfig = field(default_factory=GpioConfig)
     safety: SafetyConfig = field(default_factory=SafetyConfig)
+    ota: OtaConfig = field(default_factory=OtaConfig)
     log_level: str = bounded("INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))

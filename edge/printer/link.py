@@ -165,6 +165,17 @@ class PrinterLink:
         await self._tasks.cancel_all()
         await self.disconnect()
 
+    async def reconfigure(self, config: PrinterConfig, port: str) -> None:
+        """Stop, take a new printer section and port, and connect again (only while no job runs)."""
+        await self.stop()
+        self.config = config
+        self.port = port
+        self._settings = CoreSettings.from_config(config)
+        self.safety = SafetyFilter(config.limits, config.max_line_length)
+        self.core = LinkCore(self._settings)
+        self._set_state(LinkState.DISCONNECTED, "reconfigured; not connected yet")
+        await self.start()
+
     def status(self) -> dict[str, object]:
         """JSON-ready snapshot."""
         return {

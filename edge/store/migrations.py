@@ -248,6 +248,24 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX outbox_created ON outbox (created_at);
         """,
     ),
+    (
+        10,
+        """
+        -- Over-the-air configuration: every document that reached the pipeline, and how it ended.
+        CREATE TABLE config_audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at REAL NOT NULL,
+            source TEXT NOT NULL,
+            version INTEGER,
+            sha256 TEXT NOT NULL DEFAULT '',
+            key_id TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            message TEXT NOT NULL
+        );
+        CREATE INDEX config_audit_at ON config_audit (at);
+        """,
+    ),
 ]
 
 LATEST_VERSION = max(version for version, _ in MIGRATIONS)

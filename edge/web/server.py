@@ -19,6 +19,7 @@ from edge.web import (
     panel,
     routes_appkeys,
     routes_auth,
+    routes_config,
     routes_console,
     routes_diagnostics,
     routes_docs,
@@ -164,6 +165,7 @@ class WebServer:
             routes_health,
             routes_urls,
             routes_gpio,
+            routes_config,
         )
         for module in modules:
             app.add_routes(module.routes)
