@@ -266,6 +266,8 @@ class JobRunner:
                 self.layer = layer
                 self.last_index = index
                 if index == skip_to and resume is not None:
+                    # Show where the job resumes before the preamble heats and homes, which takes minutes.
+                    self._bus.publish(self.progress())
                     await self._resume_preamble(resume)
                 continue
             word = command_word(command)
