@@ -6,19 +6,21 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psutil
-from prometheus_client import CollectorRegistry, generate_latest
 
 from edge.config.schema import AppConfig
 from edge.core.component import Component, Health
 from edge.core.events import EventBus, HostWarning
 from edge.core.tasks import TaskSupervisor
 from edge.health.host import HostSample, HostSources, sample_host
-from edge.health.metrics import ApplianceCollector
 from edge.health.pi import FLAGS
 from edge.jobs.manager import JobManager
 from edge.printer.link import PrinterLink
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
 
 log = logging.getLogger("printedge.health")
 
@@ -59,8 +61,8 @@ class HealthMonitor:
         self.components = components
         self.report = report
         self.sample: HostSample | None = None
-        self.registry = CollectorRegistry(auto_describe=False)
-        self.registry.register(ApplianceCollector(self, link, manager))
+        self._metric_sources = (link, manager)
+        self._registry: CollectorRegistry | None = None  # made at the first scrape: prometheus_client loads then
         self._process: psutil.Process | None = None
         self._tasks = TaskSupervisor("host")
 
@@ -111,7 +113,14 @@ class HealthMonitor:
 
     def metrics(self) -> bytes:
         """The Prometheus text exposition of the current values."""
-        return generate_latest(self.registry)
+        from prometheus_client import CollectorRegistry, generate_latest
+
+        from edge.health.metrics import ApplianceCollector
+
+        if self._registry is None:
+            self._registry = CollectorRegistry(auto_describe=False)
+            self._registry.register(ApplianceCollector(self, *self._metric_sources))
+        return generate_latest(self._registry)
 
     # ---- sampling ------------------------------------------------------------------------------
 

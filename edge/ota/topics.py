@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from edge.config.ota_document import ConfigReport
 from edge.ota.service import ConfigUpdates
-from edge.telemetry.link import MqttLink
+
+if TYPE_CHECKING:
+    from edge.telemetry.link import MqttLink
 
 log = logging.getLogger("printedge.ota")
 

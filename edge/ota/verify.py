@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from typing import TYPE_CHECKING
 
 from edge.config.ota_document import ConfigDocument, DocumentError
 from edge.config.schema import AppConfig
 from edge.core.errors import ConfigError
 from edge.telemetry.signing import trusted_keys, verify
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 
 def config_keys(config: AppConfig) -> dict[str, Ed25519PublicKey]:

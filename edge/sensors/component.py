@@ -7,8 +7,7 @@ import logging
 import time
 from collections.abc import Coroutine
 from pathlib import Path
-
-from gpiozero.pins import Factory
+from typing import TYPE_CHECKING
 
 from edge.config.gpio import NOT_FITTED, GpioConfig
 from edge.control.caller import Caller, CallerKind
@@ -19,10 +18,13 @@ from edge.core.events import EventBus, SensorEvent
 from edge.core.tasks import TaskSupervisor
 from edge.printer.outcome import RunPhase
 from edge.sensors.enclosure import read_ds18b20
-from edge.sensors.factory import make_factory
+from edge.sensors.factory import make_factory, uses_mock
 from edge.sensors.inputs import SwitchInput
 from edge.sensors.led import StatusLed, pattern_for
 from edge.sensors.psu import PsuRelay
+
+if TYPE_CHECKING:
+    from gpiozero.pins import Factory
 
 log = logging.getLogger("printedge.sensors")
 
@@ -63,10 +65,15 @@ class GpioSensors:
     async def start(self) -> None:
         """Pick the pin factory, claim the pins (off the loop), register the gates, start the LED and PSU timers."""
         loop = asyncio.get_running_loop()
-        factory, self.mock = await asyncio.to_thread(make_factory, self.config.pin_factory)
-        self._factory = factory
-        self.factory_name = "mock" if self.mock else type(factory).__name__
-        await asyncio.to_thread(self._open_all, factory, loop)
+        if self.device_names():
+            factory, self.mock = await asyncio.to_thread(make_factory, self.config.pin_factory)
+            self._factory = factory
+            self.factory_name = "mock" if self.mock else type(factory).__name__
+            await asyncio.to_thread(self._open_all, factory, loop)
+        else:
+            # Nothing wired: gpiozero (and its memory) is not loaded at all.
+            self.mock = await asyncio.to_thread(uses_mock, self.config.pin_factory)
+            self.factory_name = "none"
         self._opened = True
         self.manager.add_gate(self.refusal)
         if self.psu is not None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gpiozero import Device
-from gpiozero.pins import Factory
-from gpiozero.pins.mock import MockFactory
+if TYPE_CHECKING:
+    from gpiozero.pins import Factory
 
 log = logging.getLogger("printedge.sensors")
 
@@ -22,9 +22,17 @@ def on_raspberry_pi(model_path: Path = MODEL_PATH) -> bool:
         return False
 
 
+def uses_mock(choice: str) -> bool:
+    """Whether gpio.pin_factory (auto, mock, default) means gpiozero's mock factory here (blocking)."""
+    return choice == "mock" or (choice == "auto" and not on_raspberry_pi())
+
+
 def make_factory(choice: str) -> tuple[Factory, bool]:
     """The factory for gpio.pin_factory (auto, mock, default) and whether it is the mock (blocking)."""
-    if choice == "mock" or (choice == "auto" and not on_raspberry_pi()):
+    from gpiozero import Device
+    from gpiozero.pins.mock import MockFactory
+
+    if uses_mock(choice):
         return MockFactory(), True
     factory = Device._default_pin_factory()
     log.info("GPIO through %s", type(factory).__name__)

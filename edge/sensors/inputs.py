@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-
-from gpiozero import DigitalInputDevice
-from gpiozero.pins import Factory
-from gpiozero.pins.mock import MockPin
+from typing import TYPE_CHECKING
 
 from edge.config.gpio import InputConfig
+
+if TYPE_CHECKING:
+    from gpiozero import DigitalInputDevice
+    from gpiozero.pins import Factory
 
 # The words a status uses for a switch's two states, by device.
 STATE_WORDS = {
@@ -34,6 +35,8 @@ class SwitchInput:
         cfg = self.config
         pull = {"up": True, "down": False, "none": None}[cfg.pull]
         active_state = None if cfg.active_state == "auto" else cfg.active_state == "high"
+        from gpiozero import DigitalInputDevice
+
         device = DigitalInputDevice(
             cfg.pin,
             pull_up=pull,
@@ -78,6 +81,8 @@ class SwitchInput:
 
     def simulate(self, active: bool) -> None:
         """Drive the mock pin so the condition reads `active` (the mock factory only)."""
+        from gpiozero.pins.mock import MockPin
+
         device = self._device
         if device is None or not isinstance(device.pin, MockPin):
             raise RuntimeError("bug: simulate() needs an open input on the mock factory")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from gpiozero import LED, RGBLED
-from gpiozero.pins import Factory
+from typing import TYPE_CHECKING
 
 from edge.config.gpio import NOT_FITTED, LedConfig
+
+if TYPE_CHECKING:
+    from gpiozero import LED, RGBLED
+    from gpiozero.pins import Factory
 
 Color = tuple[float, float, float]
 
@@ -47,6 +49,8 @@ class StatusLed:
 
     def open(self, factory: Factory) -> None:
         """Claim the pins (blocking on real hardware)."""
+        from gpiozero import LED, RGBLED
+
         cfg = self.config
         high = cfg.active_state == "high"
         if self.rgb:
@@ -67,6 +71,8 @@ class StatusLed:
             return
         self.pattern = name
         pattern = PATTERNS[name]
+        from gpiozero import RGBLED
+
         if isinstance(led, RGBLED):
             if pattern.off_s <= 0:
                 led.color = pattern.color

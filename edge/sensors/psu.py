@@ -6,14 +6,16 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-
-from gpiozero import DigitalOutputDevice
-from gpiozero.pins import Factory
+from typing import TYPE_CHECKING
 
 from edge.config.gpio import PsuConfig
 from edge.core.errors import PowerError
 from edge.jobs.manager import JobManager
 from edge.printer.link import LinkState, PrinterLink
+
+if TYPE_CHECKING:
+    from gpiozero import DigitalOutputDevice
+    from gpiozero.pins import Factory
 
 log = logging.getLogger("printedge.sensors")
 
@@ -35,6 +37,8 @@ class PsuRelay:
 
     def open(self, factory: Factory) -> None:
         """Claim the pin with the printer powered (blocking on real hardware)."""
+        from gpiozero import DigitalOutputDevice
+
         cfg = self.config
         self._device = DigitalOutputDevice(
             cfg.pin, active_high=cfg.active_state == "high", initial_value=True, pin_factory=factory

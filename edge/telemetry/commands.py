@@ -18,9 +18,7 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from typing import TYPE_CHECKING, Any
 
 from edge.config.schema import FleetConfig
 from edge.control.caller import Caller, CallerKind
@@ -31,6 +29,9 @@ from edge.store.state import ApplianceState
 from edge.telemetry.actions import ACTIONS, HOMEASSISTANT_ACTIONS, Run, prepare_action
 from edge.telemetry.replay import NonceLedger
 from edge.telemetry.signing import trusted_keys, verify
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 log = logging.getLogger("printedge.telemetry.fleet")
 

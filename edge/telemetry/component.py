@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from edge.config.broker_url import BrokerUrl, parse_broker_url
 from edge.config.schema import MqttConfig
@@ -35,7 +36,6 @@ from edge.core.tasks import TaskSupervisor
 from edge.store.db import Database
 from edge.store.outbox import OutboxRepository
 from edge.telemetry.forwarder import OutboxForwarder
-from edge.telemetry.link import MqttLink, Will
 from edge.telemetry.payloads import (
     HEALTH,
     STATE,
@@ -47,6 +47,9 @@ from edge.telemetry.payloads import (
     status_payload,
 )
 from edge.telemetry.system_metrics import system_metrics
+
+if TYPE_CHECKING:
+    from edge.telemetry.link import MqttLink
 
 log = logging.getLogger("printedge.mqtt")
 
@@ -79,6 +82,8 @@ class TelemetryComponent:
         self._outbox_depth = 0  # events waiting, counted once a second (for /metrics)
         self.link: MqttLink | None = None
         if self.broker is not None:
+            from edge.telemetry.link import MqttLink  # paho is loaded only when a broker is configured
+
             self.link = MqttLink(config, self.broker, config.client_id)
         self.topics: Topics | None = None
         self.forwarder: OutboxForwarder | None = None
@@ -113,6 +118,8 @@ class TelemetryComponent:
         topics = self.topics = Topics.of(self.config.topic_prefix, device_id)
         self._translator = EventTranslator(device_id)
         link.client_id = self.config.client_id or f"printedge-{device_id}"
+        from edge.telemetry.link import Will
+
         link.will = Will(topics.status, status_payload(device_id, online=False))
         await self.outbox.load_dropped()
         await self.outbox.prune()

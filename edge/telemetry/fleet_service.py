@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from edge.config.schema import AppConfig
 from edge.control.surface import PrinterControl
@@ -11,7 +12,9 @@ from edge.store.identity import DeviceIdentity
 from edge.store.state import ApplianceState
 from edge.telemetry.commands import FLEET_CMD_TOPIC, FleetCommands, homeassistant_cmd_topic
 from edge.telemetry.homeassistant import BIRTH_TOPIC, discovery_messages, is_birth
-from edge.telemetry.link import MqttLink
+
+if TYPE_CHECKING:
+    from edge.telemetry.link import MqttLink
 
 log = logging.getLogger("printedge.telemetry.fleet")
 

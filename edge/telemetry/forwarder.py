@@ -6,10 +6,13 @@ import asyncio
 import logging
 from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING
 
 from edge.store.outbox import OutboxRepository
-from edge.telemetry.link import MqttLink
 from edge.telemetry.payloads import with_dropped
+
+if TYPE_CHECKING:
+    from edge.telemetry.link import MqttLink
 
 log = logging.getLogger("printedge.mqtt")
 

@@ -11,12 +11,13 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING
 
 from edge.core.errors import ConfigError, PrintEdgeError
+
+# cryptography costs the appliance 6 MB of memory: it is imported only when a key is used.
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 KEY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 KEY_FILE_HEADER = "# printedge fleet key: "
@@ -37,12 +38,16 @@ def canonical_json(envelope: Mapping[str, object]) -> bytes:
 
 def public_key_text(key: Ed25519PublicKey) -> str:
     """The raw 32-byte public key in standard base64."""
+    from cryptography.hazmat.primitives import serialization
+
     raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return base64.b64encode(raw).decode("ascii")
 
 
 def verify(envelope: Mapping[str, object], signature_b64: str, key: Ed25519PublicKey) -> bool:
     """Whether the base64 signature is the key's signature over the envelope's canonical form."""
+    from cryptography.exceptions import InvalidSignature
+
     try:
         signature = base64.b64decode(signature_b64, validate=True)
         key.verify(signature, canonical_json(envelope))
@@ -61,6 +66,8 @@ class OperatorKey:
     @classmethod
     def generate(cls, key_id: str | None = None) -> OperatorKey:
         """A new key; without an id, one is derived from the public key."""
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
         private = Ed25519PrivateKey.generate()
         if key_id is None:
             digest = hashlib.sha256(private.public_key().public_bytes_raw()).hexdigest()
@@ -71,6 +78,9 @@ class OperatorKey:
     @classmethod
     def load(cls, path: Path) -> OperatorKey:
         """Read a key file written by `save` (a header naming the key id, then a PKCS#8 PEM key)."""
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -89,6 +99,8 @@ class OperatorKey:
 
     def save(self, path: Path) -> None:
         """Write the key for this user only (0600), never over an existing file."""
+        from cryptography.hazmat.primitives import serialization
+
         pem = self.private.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
@@ -116,6 +128,8 @@ def check_key_id(key_id: str) -> None:
 
 def parse_trusted_line(line: str, where: str) -> tuple[str, Ed25519PublicKey]:
     """One `key-id:base64-public-key` entry."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     key_id, sep, encoded = line.strip().partition(":")
     if not sep or not KEY_ID.fullmatch(key_id):
         raise ConfigError(where, line, "must be 'key-id:base64-public-key' (as `printedge fleet keygen` prints)")

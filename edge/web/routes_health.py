@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST
 
 import edge
 from edge.core.errors import NotFoundError
@@ -65,4 +64,6 @@ async def get_component_health(request: web.Request) -> web.Response:
 async def get_metrics(request: web.Request) -> web.Response:
     """Prometheus metrics, read when scraped: temperatures, link counters, job, MQTT, components, host."""
     body = services(request).require_monitor().metrics()
+    from prometheus_client import CONTENT_TYPE_LATEST  # loaded by the scrape above; not at start-up
+
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import io
 
-import segno
 from aiohttp import web
 
 from edge.core.netaddr import reachable_addresses, url_of
@@ -44,5 +43,7 @@ async def get_qr_code(request: web.Request) -> web.Response:
     """The device's LAN URL as a QR code (SVG), for a phone's camera."""
     url = str((await device_urls(request))["url"])
     out = io.BytesIO()
+    import segno  # only when someone asks for the QR code
+
     segno.make(url, error="m").save(out, kind="svg", scale=4, border=2, title=url)
     return web.Response(body=out.getvalue(), content_type="image/svg+xml")

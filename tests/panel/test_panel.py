@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page, expect
@@ -19,6 +20,7 @@ from tests.panel.flows import (
     upload_by_drop,
     upload_with_picker,
 )
+from tests.sensors.gpio_helpers import gpio_appliance
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM)
 
@@ -284,3 +286,23 @@ async def test_keyboard_alone_reaches_every_screen_and_the_stop_button(appliance
         await expect(page.get_by_role("heading", level=1)).to_be_focused()
         await page.keyboard.press("Tab")
         await expect(page.get_by_role("button", name="Choose files…")).to_be_focused()
+
+
+async def test_the_gpio_sensors_can_be_tried_from_the_panel(tmp_path: Path, browser: Browser) -> None:
+    app = await gpio_appliance(tmp_path / "data")
+    try:
+        async with panel_page(browser, app.web.url) as (page, _):
+            await claim(page, app)
+            await go(page, "System")
+            devices = page.locator("#gpio-devices")
+            await expect(page.locator("#gpio-hint")).to_contain_text("Simulated pins")
+            await expect(devices).to_contain_text("runout")
+            await page.get_by_role("button", name="Filament out").click()
+            await expect(page.get_by_role("button", name="Filament back")).to_be_visible()
+            assert app.services.require_sensors().device_status("runout")["active"] is True
+            await screenshot(page, "system-gpio")
+            await page.get_by_role("button", name="Filament back").click()
+            await expect(page.get_by_role("button", name="Filament out")).to_be_visible()
+            assert app.services.require_sensors().device_status("runout")["active"] is False
+    finally:
+        await app.stop()

@@ -2,6 +2,7 @@
 
 import { get } from "../api.js";
 import { fill, h } from "../dom.js";
+import { gpioCard } from "../components/gpio.js";
 
 export const title = "System";
 
@@ -14,6 +15,7 @@ export function mount(root) {
   const config = h("pre", { class: "config", id: "config", tabindex: "0", "aria-label": "Configuration" });
   const logs = h("ol", { class: "log", id: "log-tail", role: "log", tabindex: "0", "aria-label": "Log tail" });
   const about = h("p", { class: "muted", id: "about" });
+  const gpio = gpioCard();
   const qr = h("img", { class: "qr", id: "device-qr", src: "/api/v1/system/qr.svg", alt: "QR code of this device's address: scan it with a phone", width: "160", height: "160" });
   root.append(
     h("h1", { class: "screen-title" }, title),
@@ -21,6 +23,7 @@ export function mount(root) {
       "div",
       { class: "grid" },
       h("section", { class: "card", "aria-labelledby": "health-title" }, h("h2", { id: "health-title" }, "Health"), about, qr, health),
+      gpio.card,
       h("section", { class: "card card-wide", "aria-labelledby": "log-title" }, h("h2", { id: "log-title" }, "Log"), logs),
       h(
         "section",
@@ -56,6 +59,7 @@ export function mount(root) {
     } catch (err) {
       about.textContent = err.message;
     }
+    await gpio.refresh();
     if (!stopped) timer = setTimeout(poll, POLL_MS);
   }
   get("/api/v1/config")
