@@ -62,8 +62,9 @@ broker:
 run: venv slicer
 	PRINTEDGE_DEVICE__DATA_DIR=$(DATA_DIR) $(BIN)/printedge run
 
+# The long link runs (tests/conftest.py) go to a second worker beside the rest, which runs in order.
 test: venv browser slicer broker
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 lint: venv
 	$(BIN)/ruff check edge cloud_sync tests bench
