@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 from edge.app import Appliance
@@ -110,7 +111,11 @@ async def test_a_temperature_drifting_from_its_target_while_printing_trips(tmp_p
         event = await tripped(app)
         assert (event.heater, event.rule) == ("hotend", "drift")
         await until(lambda: app.manager.runner is None, what="job end")
-        assert (await app.services.jobs.get(job.id)).state.value != "completed"
+        deadline = time.monotonic() + 10
+        while not (ended := await app.services.jobs.get(job.id)).state.finished:
+            assert time.monotonic() < deadline, f"job {job.id} is still {ended.state.value}"
+            await asyncio.sleep(0.05)
+        assert ended.state.value != "completed"
     finally:
         await app.stop()
 
