@@ -305,10 +305,6 @@ class JobManager:
                 resume=point,
             )
         finally:
-            # No longer current before its end is announced: a client that reads the status on that event
-            # must not see the job still printing.
-            self.runner = None
-            self.current = None
             # Shielded: a cancelled queue task (service stop) still records how the job ended.
             await asyncio.shield(self._finish(job, outcome))
         return True
@@ -331,15 +327,21 @@ class JobManager:
         return True
 
     async def _finish(self, job: Job, outcome: RunOutcome) -> None:
-        """Record how the job ended; if the store refuses (a full disk), keep trying in the background."""
+        """Record how the job ended, then let it go and announce it; if the store refuses (a full disk), retry.
+
+        In this order, whoever sees the job no longer running (status, the end event) reads its end in the store.
+        """
         state = _RESULT_STATES[outcome.result]
-        self._bus.publish(JobStateChanged(job_id=job.id, state=state.value, detail=outcome.detail))
         try:
             await self._persist_end(job.id, state, outcome)
         except PrintEdgeError as exc:
             log.error("job %d ended %s but cannot be recorded (%s); retrying", job.id, state.value, exc.message)
             self.unsaved[job.id] = (state, outcome.detail)
             self._tasks.spawn(f"persist-{job.id}", lambda: self._persist_later(job.id, state, outcome))
+        finally:
+            self.runner = None
+            self.current = None
+            self._bus.publish(JobStateChanged(job_id=job.id, state=state.value, detail=outcome.detail))
 
     async def _persist_end(self, job_id: int, state: JobState, outcome: RunOutcome) -> None:
         await self.jobs.transition(job_id, state, outcome.detail, allowed_from=_ACTIVE)
