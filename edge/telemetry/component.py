@@ -29,6 +29,8 @@ from edge.core.events import (
     JobStateChanged,
     LinkHealth,
     LinkStateChanged,
+    SafetyTrip,
+    SensorEvent,
     Subscription,
     TemperatureReport,
 )
@@ -53,7 +55,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("printedge.mqtt")
 
-EVENT_TYPES = (JobStateChanged, JobStageChanged, FirmwareMessage, LinkStateChanged, HostWarning)
+EVENT_TYPES = (
+    JobStateChanged,
+    JobStageChanged,
+    FirmwareMessage,
+    LinkStateChanged,
+    HostWarning,
+    SensorEvent,
+    SafetyTrip,
+)
 EVENT_MAILBOX = 10_000
 HEALTH_CHECK_S = 1.0
 

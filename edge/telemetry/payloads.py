@@ -15,6 +15,8 @@ from edge.core.events import (
     JobStageChanged,
     JobStateChanged,
     LinkStateChanged,
+    SafetyTrip,
+    SensorEvent,
 )
 
 STATUS = "printedge.status/1"
@@ -149,6 +151,22 @@ class EventTranslator:
             return "link.state", {"state": event.state, "detail": event.detail}
         if isinstance(event, HostWarning):
             return "host.warning", {"condition": event.condition, "message": event.message}
+        if isinstance(event, SensorEvent):
+            return "sensor.changed", {
+                "device": event.device,
+                "state": event.state,
+                "active": event.active,
+                "action": event.action,
+                "detail": event.detail,
+            }
+        if isinstance(event, SafetyTrip):
+            return "safety.trip", {
+                "heater": event.heater,
+                "rule": event.rule,
+                "temperature": event.temperature,
+                "target": event.target,
+                "detail": event.detail,
+            }
         return None
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from edge.core.events import HostWarning
+from edge.core.events import HostWarning, SafetyTrip, SensorEvent
 from tests.telemetry.broker import Broker, free_port, subscriber
 from tests.telemetry.conftest import TOPICS, mqtt_appliance, validate
 from tests.web.conftest import client
@@ -93,18 +93,28 @@ async def test_without_a_broker_url_telemetry_is_off_and_healthy(tmp_path: Path)
         assert app.telemetry.status() == {"enabled": False}
 
 
-async def test_a_host_warning_is_an_event_for_the_fleet(tmp_path: Path, broker: Broker) -> None:
+async def test_host_warnings_sensor_changes_and_safety_trips_are_events_for_the_fleet(
+    tmp_path: Path, broker: Broker
+) -> None:
     async with mqtt_appliance(tmp_path / "data", broker.url) as app:
         watcher = await subscriber(broker.subscriber_port)
         try:
             await watcher.wait_for(lambda s: bool(s.on("status")), what="the device online")
-            app.services.bus.publish(HostWarning(condition="under_voltage", message="under-voltage now (0x50005)"))
-            await watcher.wait_for(
-                lambda s: any(e["type"] == "host.warning" for e in s.events()), what="the host.warning event"
-            )
-            event = next(e for e in watcher.events() if e["type"] == "host.warning")
-            validate("events", event)
-            assert event["data"] == {"condition": "under_voltage", "message": "under-voltage now (0x50005)"}
+            bus = app.services.bus
+            bus.publish(HostWarning(condition="under_voltage", message="under-voltage now (0x50005)"))
+            bus.publish(SensorEvent(device="runout", state="runout", active=True, action="paused job 1"))
+            bus.publish(SafetyTrip(heater="hotend", rule="not_heating", temperature=31.0, target=210.0, detail="dead"))
+            kinds = ("host.warning", "sensor.changed", "safety.trip")
+            await watcher.wait_for(lambda s: {e["type"] for e in s.events()} >= set(kinds), what="the three events")
+            events = {e["type"]: e for e in watcher.events()}
+            for kind in kinds:
+                validate("events", events[kind])
+            assert events["host.warning"]["data"] == {
+                "condition": "under_voltage",
+                "message": "under-voltage now (0x50005)",
+            }
+            assert events["sensor.changed"]["data"]["action"] == "paused job 1"
+            assert events["safety.trip"]["data"]["rule"] == "not_heating"
         finally:
             watcher.stop()
 
