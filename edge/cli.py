@@ -20,6 +20,7 @@ from edge.cli_auth import add_auth_commands
 from edge.cli_config import add_ota_commands
 from edge.cli_fleet import add_fleet_commands
 from edge.cli_gpio import add_gpio_commands
+from edge.cli_service import ask_service
 from edge.config.loader import load_config, load_layers, to_dict
 from edge.core.errors import PrintEdgeError
 
@@ -198,29 +199,10 @@ def _cmd_print(args: argparse.Namespace) -> int:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    import aiohttp
-
     config = load_config(args.config)
     url = args.url or f"http://127.0.0.1:{config.api.port}"
-    headers = {"X-Api-Key": args.api_key} if args.api_key else {}
-
-    async def go() -> tuple[int, dict[str, object]]:
-        timeout = aiohttp.ClientTimeout(total=5)
-        async with (
-            aiohttp.ClientSession(timeout=timeout, headers=headers) as session,
-            session.get(f"{url}/api/v1/status") as r,
-        ):
-            data: dict[str, object] = await r.json()
-            return r.status, data
-
-    try:
-        code, status = asyncio.run(go())
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        print(f"printedge: no PrintEdge service answers at {url}: {exc or type(exc).__name__}", file=sys.stderr)
-        return 1
-    if code != 200:
-        advice = "" if args.api_key else "; pass --api-key or set PRINTEDGE_API_KEY (`printedge auth key create NAME`)"
-        print(f"printedge: {url} answered {code}: {status.get('message')}{advice}", file=sys.stderr)
+    status = ask_service(url, "/api/v1/status", args.api_key)
+    if status is None:
         return 1
     if args.json:
         print(json.dumps(status, indent=2))

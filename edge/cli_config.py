@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from pathlib import Path
 
@@ -45,6 +46,16 @@ def _push(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from edge.ota.operator import status
+    if args.data_dir is not None:
+        from edge.ota.operator import status_from_data_dir
 
-    return status(args)
+        return status_from_data_dir(args.data_dir)
+    from edge.cli_service import ask_service
+    from edge.config.loader import load_config
+
+    url = args.url or f"http://127.0.0.1:{load_config().api.port}"
+    body = ask_service(url, "/api/v1/config/status", args.api_key)
+    if body is None:
+        return 1
+    print(json.dumps(body, indent=2))
+    return 0

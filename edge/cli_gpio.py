@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import sys
@@ -11,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from edge.cli_service import ask_service
 from edge.config.gpio import NOT_FITTED
 from edge.config.loader import load_config
 
@@ -36,27 +36,10 @@ def add_gpio_commands(sub: Any) -> None:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    import aiohttp
-
     config = load_config(args.config)
     url = args.url or f"http://127.0.0.1:{config.api.port}"
-    headers = {"X-Api-Key": args.api_key} if args.api_key else {}
-
-    async def go() -> tuple[int, dict[str, Any]]:
-        timeout = aiohttp.ClientTimeout(total=5)
-        async with (
-            aiohttp.ClientSession(timeout=timeout, headers=headers) as session,
-            session.get(f"{url}/api/v1/gpio") as r,
-        ):
-            return r.status, await r.json()
-
-    try:
-        code, body = asyncio.run(go())
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        print(f"printedge: no PrintEdge service answers at {url}: {exc or type(exc).__name__}", file=sys.stderr)
-        return 1
-    if code != 200:
-        print(f"printedge: {url} answered {code}: {body.get('message')}", file=sys.stderr)
+    body = ask_service(url, "/api/v1/gpio", args.api_key)
+    if body is None:
         return 1
     if args.json:
         print(json.dumps(body, indent=2))

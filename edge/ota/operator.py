@@ -84,35 +84,8 @@ def push(args: argparse.Namespace) -> int:
     return 0
 
 
-def status(args: argparse.Namespace) -> int:
-    """`printedge config status`: the running service's answer, or the data directory's state.json."""
-    if args.data_dir is not None:
-        state = OverlayFiles(Path(args.data_dir).expanduser()).read_state()
-        print(json.dumps({"version": state.version, "trial": state.trial, "report": state.report}, indent=2))
-        return 0
-    import aiohttp
-
-    from edge.config.loader import load_config
-
-    url = args.url or f"http://127.0.0.1:{load_config().api.port}"
-    headers = {"X-Api-Key": args.api_key} if args.api_key else {}
-
-    async def ask() -> tuple[int, Any]:
-        async with (
-            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5), headers=headers) as session,
-            session.get(f"{url}/api/v1/config/status") as response,
-        ):
-            return response.status, await response.json()
-
-    import asyncio
-
-    try:
-        code, body = asyncio.run(ask())
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        print(f"printedge: no PrintEdge service answers at {url}: {exc or type(exc).__name__}", file=sys.stderr)
-        return 1
-    if code != 200:
-        print(f"printedge: {url} answered {code}: {body.get('message')}", file=sys.stderr)
-        return 1
-    print(json.dumps(body, indent=2))
+def status_from_data_dir(data_dir: str) -> int:
+    """`printedge config status --data-dir`: the data directory's state.json, without asking the service."""
+    state = OverlayFiles(Path(data_dir).expanduser()).read_state()
+    print(json.dumps({"version": state.version, "trial": state.trial, "report": state.report}, indent=2))
     return 0
