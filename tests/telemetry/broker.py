@@ -51,6 +51,7 @@ class Broker:
     ws_port: int | None = None
     password_file: Path | None = None
     tls: tuple[Path, Path, Path] | None = None  # cafile, certfile, keyfile
+    require_certificate: bool = False  # with tls: clients must present a certificate from the CA
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -85,6 +86,8 @@ class Broker:
         if self.tls is not None:
             cafile, certfile, keyfile = self.tls
             lines += [f"cafile {cafile}", f"certfile {certfile}", f"keyfile {keyfile}"]
+            if self.require_certificate:
+                lines.append("require_certificate true")
         if self.plain_port is not None:
             lines += [f"listener {self.plain_port} 127.0.0.1", "allow_anonymous true"]
         if self.ws_port is not None:

@@ -12,7 +12,7 @@ from edge.config.broker_url import parse_broker_url
 from edge.config.loader import load_config
 from edge.core.errors import ConfigError
 from tests.telemetry.broker import MOSQUITTO_PASSWD, Broker, free_port, require_mosquitto, subscriber
-from tests.telemetry.certificates import make_ca_and_server_cert
+from tests.telemetry.certificates import make_ca_and_server_cert, make_client_cert
 from tests.telemetry.conftest import mqtt_appliance, validate
 from tests.web.conftest import client
 from tests.web.web_helpers import SMALL_PRINT, get_json, start_job, upload, wait_for_job
@@ -81,6 +81,36 @@ async def test_tls_with_the_ca_file(tmp_path: Path) -> None:
         async with mqtt_appliance(tmp_path / "data", broker.url, mqtt__ca_file=str(cafile)) as app:
             await sub.wait_for(lambda s: bool(s.on("state")), what="state over TLS")
             assert app.telemetry.health().ok, app.telemetry.health()
+    finally:
+        sub.stop()
+        broker.stop()
+
+
+async def test_tls_with_a_client_certificate_the_broker_requires(tmp_path: Path) -> None:
+    require_mosquitto()
+    cafile, certfile, keyfile = make_ca_and_server_cert(tmp_path / "pki")
+    client_cert, client_key = make_client_cert(tmp_path / "pki")
+    workdir = tmp_path / "broker"
+    workdir.mkdir()
+    broker = Broker(workdir, tls=(cafile, certfile, keyfile), require_certificate=True, plain_port=free_port())
+    await broker.start()
+    sub = await subscriber(broker.subscriber_port)
+    try:
+        settings = {
+            "mqtt__ca_file": str(cafile),
+            "mqtt__cert_file": str(client_cert),
+            "mqtt__key_file": str(client_key),
+        }
+        async with mqtt_appliance(tmp_path / "data", broker.url, **settings) as app:
+            await sub.wait_for(lambda s: bool(s.on("state")), what="state over TLS with a client certificate")
+            assert app.telemetry.health().ok, app.telemetry.health()
+        # Without the certificate the broker turns the device away, and the device says so.
+        async with mqtt_appliance(tmp_path / "data2", broker.url, mqtt__ca_file=str(cafile)) as app:
+            for _ in range(100):
+                if app.telemetry.link is not None and app.telemetry.link.failures:
+                    break
+                await asyncio.sleep(0.05)
+            assert not app.telemetry.health().ok, app.telemetry.health()
     finally:
         sub.stop()
         broker.stop()
