@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from edge.core.errors import FirmwareHaltedError, LinkError, LinkTimeoutError, ResendLoopError
 from edge.gcode.commands import LineKind
-from edge.gcode.text import checksum, command_word, frame
+from edge.gcode.text import checksum, command_word
 from edge.printer import protocol as p
 from edge.printer.core_events import (
     CoreEvent,
@@ -650,7 +650,12 @@ class LinkCore:
         last = self._max_sent
         if last > self._acked:
             self._ack_upto(last, now, processed=False, planner_free=None)
-        self.out.append(frame(last, f"M110 N{last}"))
+        self._send_ptr = max(self._send_ptr, self._acked + 1)
+        # The M110 is a line of its own that holds everything behind it until its ok: Marlin sets its counter
+        # again when the M110 *runs* (its G-code handler), so a line read between the M110's arrival and its
+        # run would be accepted a second time after that. A lost ok is probed like any other line's.
+        number = self._lines.next_number
+        self._lines.frame(f"M110 N{number}", LineKind.SYNC, 0, None, None)
 
     def _on_error(self, error: p.FirmwareError) -> None:
         learning = self._learning

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from edge.gcode.commands import line_kind
+from edge.gcode.text import checksum
 from edge.printer.core import LinkCore
 from edge.printer.core_events import FragmentRan, LinkFailed
 from edge.printer.core_settings import CoreSettings
@@ -199,3 +200,24 @@ def test_marlin_halts_are_fatal() -> None:
     c.receive("Error:Printer halted. kill() called!", 0.02)
     assert any(isinstance(e, LinkFailed) for e in c.events)
     assert not c.sending
+
+
+def test_a_firmware_counter_ahead_is_realigned_by_an_m110_line_that_nothing_follows_until_its_ok() -> None:
+    # A damaged resend of line 2 passed the checksum as line 3: the firmware now expects 4 and insists.
+    c = core()
+    send(c, "G1 X1", "G1 X2")
+    c.receive("ok N1 P15 B3", 0.02)
+    c.receive("ok N2 P15 B3", 0.02)
+    c.out.clear()
+    for _ in range(3):
+        c.receive("Error:Line Number is not Last Line Number+1, Last Line: 3", 0.03)
+        c.receive("Resend: 4", 0.03)
+        c.receive("ok", 0.03)
+    assert c.stats.realignments == 1
+    assert b"".join(c.out) == b"N3 M110 N3*" + str(checksum("N3 M110 N3")).encode() + b"\n"
+    c.out.clear()
+    # Marlin sets its counter again when the M110 runs: a line read before that would be accepted twice.
+    send(c, "G1 X3", now=0.04)
+    assert c.out == []
+    c.receive("ok N3 P15 B3", 0.05)
+    assert b"".join(c.out).startswith(b"N4 G1 X3*")
