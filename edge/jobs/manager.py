@@ -291,6 +291,8 @@ class JobManager:
             await self._finish(job, RunOutcome(RunResult.FAILED, f"cannot print: {exc.message}"))
             return True
         runner = JobRunner(self.link, self._bus, JobObserver(self.jobs, job.id, self._bus, self.journal), self.config)
+        if point is not None:
+            runner.resuming_at(point)
         self.current, self.runner = job, runner
         self.bed_clear = False
         self._bus.publish(JobStateChanged(job_id=job.id, state=JobState.PRINTING.value, detail=job.detail))

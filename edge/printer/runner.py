@@ -132,6 +132,10 @@ class JobRunner:
         tag = LineTag(-1, -1, -1, word, values)
         return await self.link.submit(command, priority=True, tag=tag)
 
+    def resuming_at(self, point: RecoveryPoint) -> None:
+        """Report the layer a resumed job continues at from now, before run() has read its way there."""
+        self.layer = point.layer
+
     def progress(self) -> JobProgress:
         """The current progress as an event (lines and bytes the printer has finished)."""
         return JobProgress(
@@ -263,9 +267,9 @@ class JobRunner:
             if index <= skip_to:
                 self.lines_done += 1
                 self.bytes_done = end
-                self.layer = layer
                 self.last_index = index
                 if index == skip_to and resume is not None:
+                    self.layer = layer
                     # Show where the job resumes before the preamble heats and homes, which takes minutes.
                     self._bus.publish(self.progress())
                     await self._resume_preamble(resume)
