@@ -87,3 +87,22 @@ export function fitCanvas(canvas) {
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   return { ctx, width, height };
 }
+
+/** Wire a drop zone: its picker button opens `input`; chosen or dropped files go to onFiles(FileList). */
+export function dropZone(zone, input, pickButton, onFiles) {
+  pickButton.addEventListener("click", () => input.click());
+  input.addEventListener("change", () => {
+    onFiles(input.files);
+    input.value = "";
+  });
+  zone.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    zone.classList.add("dragging");
+  });
+  zone.addEventListener("dragleave", () => zone.classList.remove("dragging"));
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    zone.classList.remove("dragging");
+    onFiles(event.dataTransfer.files);
+  });
+}

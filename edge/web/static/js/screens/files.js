@@ -1,7 +1,7 @@
 // Files: upload by picker or drag and drop with progress, the list with its analysis, print, preview, delete.
 
 import { del, get, post, upload } from "../api.js";
-import { bytes, duration, fill, h, when } from "../dom.js";
+import { bytes, dropZone, duration, fill, h, when } from "../dom.js";
 import { live } from "../live.js";
 import { confirmDialog } from "../components/dialog.js";
 import { attempt, toast } from "../components/toast.js";
@@ -34,21 +34,7 @@ export function mount(root) {
   const send = (fileList) => {
     for (const file of fileList) sendOne(file, uploads, refresh);
   };
-  zone.querySelector("#pick-files").addEventListener("click", () => input.click());
-  input.addEventListener("change", () => {
-    send(input.files);
-    input.value = "";
-  });
-  zone.addEventListener("dragover", (event) => {
-    event.preventDefault();
-    zone.classList.add("dragging");
-  });
-  zone.addEventListener("dragleave", () => zone.classList.remove("dragging"));
-  zone.addEventListener("drop", (event) => {
-    event.preventDefault();
-    zone.classList.remove("dragging");
-    send(event.dataTransfer.files);
-  });
+  dropZone(zone, input, zone.querySelector("#pick-files"), send);
   refresh();
   return () => {};
 }

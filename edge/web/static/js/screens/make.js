@@ -1,7 +1,7 @@
 // Make: a sentence or an uploaded model becomes a job; its stages run live, then a preview to confirm or cancel.
 
 import { get, getBuffer, post, uploadRaw } from "../api.js";
-import { duration, fill, h, stateLabel } from "../dom.js";
+import { dropZone, duration, fill, h, stateLabel } from "../dom.js";
 import { live } from "../live.js";
 import { MeshView } from "../components/meshview.js";
 import { attempt, toast } from "../components/toast.js";
@@ -131,21 +131,7 @@ export function mount(root, params) {
       showError(null, modelError, `${file.name}: ${err.message}`);
     }
   };
-  zone.querySelector("#pick-model").addEventListener("click", () => modelInput.click());
-  modelInput.addEventListener("change", () => {
-    sendModel(modelInput.files[0]);
-    modelInput.value = "";
-  });
-  zone.addEventListener("dragover", (event) => {
-    event.preventDefault();
-    zone.classList.add("dragging");
-  });
-  zone.addEventListener("dragleave", () => zone.classList.remove("dragging"));
-  zone.addEventListener("drop", (event) => {
-    event.preventDefault();
-    zone.classList.remove("dragging");
-    sendModel(event.dataTransfer.files[0]);
-  });
+  dropZone(zone, modelInput, zone.querySelector("#pick-model"), (files) => sendModel(files[0]));
 
   const listWaiting = async () => {
     const jobs = await get(`/api/v1/jobs?state=${PREPARED}&limit=20`).catch(() => []);
