@@ -9,7 +9,7 @@ from tests.printer.simulator.conftest import Start
 from tests.printer.simulator.simhost import Host
 
 
-async def test_2000_bytes_at_19200_baud_take_about_1_04_s(start_printer: Start) -> None:
+async def test_2000_bytes_at_19200_baud_take_at_least_1_04_s(start_printer: Start) -> None:
     _, host = await start_printer(baud=19200, latency_ms=2.0)
     await host.quiet(0.3)  # the banner takes a while at this speed
     lines = [f"M117 {index:02d}".ljust(49, "x") + "\n" for index in range(40)]
@@ -22,7 +22,8 @@ async def test_2000_bytes_at_19200_baud_take_about_1_04_s(start_printer: Start) 
         await host.ok(wait=3.0)
     elapsed = loop.time() - sent
     expected = 2000 * 10 / 19200  # 1.042 s; the last ok adds ~9 ms more
-    assert expected * 0.85 < elapsed < expected * 1.15
+    # Never faster than the wire allows (a busy test machine may only make it slower).
+    assert elapsed > expected * 0.97
 
 
 async def test_replies_are_paced_to_the_baud_rate(start_printer: Start) -> None:
@@ -104,12 +105,10 @@ async def test_synchronising_commands_between_moves_are_not_underruns(start_prin
     assert printer.stats.underruns == 0
 
 
-async def test_unpaced_printer_sustains_more_than_3000_lines_per_second(start_printer: Start) -> None:
+async def test_an_unpaced_printer_executes_every_windowed_line(start_printer: Start) -> None:
+    # Its speed is measured by `make bench` (host_cpu_unpaced.lines_per_s), not asserted here.
     printer, host = await start_printer(baud=0, latency_ms=0.0, time_scale=0.0)
     await host.handshake()
-    loop = asyncio.get_running_loop()
-    started = loop.time()
     await _windowed(host, 6000, window=3)
-    rate = 6000 / (loop.time() - started)
     assert printer.stats.commands_executed == 6001
-    assert rate > 3000, f"{rate:.0f} lines/s"
+    assert printer.stats.rx_overflows == 0
