@@ -10,11 +10,10 @@ import os
 import signal
 import socket
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from edge.agents.local import LocalAgents
-from edge.config.lkg import OverlayFiles
+from edge.config.lkg import OverlayFiles, die_at
 from edge.config.loader import ConfigLayers
 from edge.config.schema import AppConfig
 from edge.control.surface import PrinterControl
@@ -25,10 +24,12 @@ from edge.discovery import Discovery
 from edge.health import HealthMonitor
 from edge.jobs.manager import JobManager
 from edge.jobs.pipeline import Pipeline
+from edge.live_config import LiveConfig
 from edge.ota.service import ConfigUpdates, OtaHooks
 from edge.ota.topics import ConfigTopics
 from edge.printer.link import PrinterLink
 from edge.printer.simulator import SimulatorSettings, VirtualPrinter
+from edge.printer.transport import ResetHook
 from edge.safety import ThermalWatchdog
 from edge.sensors import GpioSensors
 from edge.services import Services
@@ -47,9 +48,6 @@ from edge.telemetry.fleet_service import FleetService
 from edge.web.server import WebServer
 
 log = logging.getLogger("printedge.app")
-
-# Sections an OTA config reloads in this process; the others are written and take effect at the next start.
-RELOADABLE = frozenset({"mqtt", "fleet", "ota", "log_level", "audit"})
 
 
 def notify_systemd(message: str) -> None:
@@ -70,7 +68,7 @@ def describe_failure(exc: BaseException) -> str:
         return exc.message
     text = str(exc)
     if isinstance(exc, OSError):
-        return text or type(exc).__name__
+        return exc.strerror or text or type(exc).__name__  # without the "[Errno 98]" prefix
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
@@ -96,15 +94,6 @@ class _VirtualPrinterComponent:
         return Health(True, f"virtual printer on {self.link_path}")
 
 
-def _simulator_reset(simulator: VirtualPrinter) -> Callable[[], Awaitable[None]]:
-    """The virtual printer's reset button, as the link's hardware reset (the web never sees the simulator)."""
-
-    async def reset() -> None:
-        simulator.reset()
-
-    return reset
-
-
 class Appliance:
     """The whole appliance process."""
 
@@ -124,13 +113,8 @@ class Appliance:
             free_margin_bytes=config.health.min_free_mb * 1024 * 1024,
         )
         jobs = JobRepository(db)
-        simulator: VirtualPrinter | None = None
-        port = config.printer.port
-        reset = None
-        if port == "virtual":
-            simulator = VirtualPrinter(SimulatorSettings.from_config(config.simulator))
-            port = str(data_dir / "virtual-printer")
-            reset = _simulator_reset(simulator)
+        self.simulator: VirtualPrinter | None = None
+        port, reset = self.printer_port(config)
         link = PrinterLink(config.printer, bus, port=port, reset=reset)
         journal = RecoveryJournal(data_dir / JOURNAL_NAME)
         manager = JobManager(link, bus, files, jobs, config.jobs, config.printer.limits, journal=journal)
@@ -142,7 +126,6 @@ class Appliance:
         self.manager = manager
         self.pipeline = pipeline
         self.audit = audit
-        self.simulator = simulator
         self.services = Services(
             config=config,
             bus=bus,
@@ -158,8 +141,8 @@ class Appliance:
         self.services.health = self.health
         self.web = WebServer(self.services)
         self.components: list[Component] = []
-        if simulator is not None:
-            self.components.append(_VirtualPrinterComponent(simulator, Path(port)))
+        if config.printer.port == "virtual":
+            self.components.append(self.build_simulator(config))
         self.ota = ConfigUpdates(
             OverlayFiles(data_dir),
             layers,
@@ -176,29 +159,23 @@ class Appliance:
         self.components += [db, self.ota, link, manager, pipeline, control, self.web]
         # GPIO sensors and the thermal watchdog: commands through control (caller gpio / system), gates on the queue.
         self.sensors = GpioSensors(config.gpio, bus, control)
-        psu = self.sensors.psu
-        self.watchdog = ThermalWatchdog(
-            config.safety,
-            bus,
-            control,
-            heated_bed=config.printer.machine.heated_bed,
-            power_cut=psu.cut if psu else None,
-        )
         self.services.sensors = self.sensors
+        self.watchdog = self.build_watchdog(config)
         self.components += [self.sensors, self.watchdog]
         # After the web server: discovery advertises its bound port; the monitor reads everyone's health.
-        self.monitor = HealthMonitor(config, bus, link, manager, lambda: self.components, self.health)
+        self.discovery = Discovery(config.discovery, self.services, self.web)
+        self.monitor = self.build_monitor(config)
         self.services.monitor = self.monitor
-        self.components += [Discovery(config.discovery, self.services, self.web), self.monitor]
+        self.components += [self.discovery, self.monitor]
         # MQTT telemetry, off when mqtt.url is empty; last, so a broker's trouble never holds up the rest.
-        self.telemetry = self._build_telemetry(config)
+        self.telemetry = self.build_telemetry(config)
         self.components.append(self.telemetry)
         self.identity: DeviceIdentity | None = None
         self.failed: dict[str, str] = {}
         self._started: list[Component] = []
         self._stop = asyncio.Event()
 
-    def _build_telemetry(self, config: AppConfig) -> TelemetryComponent:
+    def build_telemetry(self, config: AppConfig) -> TelemetryComponent:
         """The MQTT component with fleet commands and the OTA topics attached to its link."""
         svc = self.services
         telemetry = TelemetryComponent(
@@ -239,47 +216,72 @@ class Appliance:
             return f"job(s) {preparing} are being prepared (sliced)"
         return None
 
-    async def reconfigure(self, config: AppConfig, changed: set[str]) -> tuple[list[str], list[str]]:
-        """Apply a new config in this process: the components to health-check, the sections left for a restart."""
-        self.config = config
-        self.services.config = config
-        checked: list[str] = []
-        if "log_level" in changed:
-            logging.getLogger().setLevel(config.log_level)
-        if "audit" in changed:
-            self.audit.max_age_s = config.audit.max_age_days * 86400.0
-            self.audit.max_entries = config.audit.max_entries
-        later = changed - RELOADABLE
-        if "printer" in changed:
-            port = config.printer.port
-            if port == "virtual" and self.simulator is not None:
-                port = str(self.data_dir / "virtual-printer")
-            if port != "virtual":
-                # Only while idle (the OTA update lock): the link reconnects with the new section and port.
-                await self.services.link.reconfigure(config.printer, port)
-                checked.append(self.services.link.name)
-                later.discard("printer")
-        if changed & {"mqtt", "fleet", "ota"}:
-            await self._restart_telemetry(config)
-            checked.append(self.telemetry.name)
-        return checked, sorted(later)
+    async def reconfigure(self, config: AppConfig, changed: set[str]) -> list[str]:
+        """Apply a new config in this process; the names of the components to health-check."""
+        return await LiveConfig(self).apply(config, changed)
 
-    async def _restart_telemetry(self, config: AppConfig) -> None:
-        old = self.telemetry
-        if old in self._started:
-            await old.stop()
-            self._started.remove(old)
-        new = self._build_telemetry(config)
-        self.components[self.components.index(old)] = new
-        self.telemetry = new
+    # ---- what a new config rebuilds -----------------------------------------------------------
+
+    def printer_port(self, config: AppConfig) -> tuple[str, ResetHook | None]:
+        """The port the link opens and its reset hook (the virtual printer's reset button for the built-in one)."""
+        if config.printer.port != "virtual":
+            return config.printer.port, None
+        return str(self.data_dir / "virtual-printer"), self._reset_virtual_printer
+
+    async def _reset_virtual_printer(self) -> None:
+        if self.simulator is not None:
+            self.simulator.reset()
+
+    def build_simulator(self, config: AppConfig) -> Component:
+        """The built-in virtual printer with the simulator section (it becomes self.simulator)."""
+        self.simulator = VirtualPrinter(SimulatorSettings.from_config(config.simulator))
+        return _VirtualPrinterComponent(self.simulator, self.data_dir / "virtual-printer")
+
+    def build_watchdog(self, config: AppConfig) -> ThermalWatchdog:
+        """The thermal watchdog; it cuts the PSU relay of the current sensors when one is fitted."""
+        psu = self.sensors.psu
+        return ThermalWatchdog(
+            config.safety,
+            self.services.bus,
+            self.services.control,
+            heated_bed=config.printer.machine.heated_bed,
+            power_cut=psu.cut if psu else None,
+        )
+
+    def build_monitor(self, config: AppConfig) -> HealthMonitor:
+        """The host monitor; it reads every component's health."""
+        svc = self.services
+        return HealthMonitor(config, svc.bus, svc.link, svc.manager, lambda: self.components, self.health)
+
+    async def replace(self, old: Component | None, new: Component | None) -> None:
+        """Stop old (if it runs) and start new in its place; a failure to start is reported as at start-up."""
+        if old is not None:
+            if old in self._started:
+                self._started.remove(old)
+                await old.stop()
+            self.failed.pop(old.name, None)
+            if new is None:
+                self.components.remove(old)
+                return
+            self.components[self.components.index(old)] = new
+        elif new is not None:
+            self.components.insert(0, new)  # only the virtual printer is ever added: it starts first
+        if new is None:
+            return
         self.failed.pop(new.name, None)
+        await self._start_one(new, "restart")
+
+    async def _start_one(self, component: Component, verb: str) -> None:
         try:
-            await new.start()
+            await component.start()
         except (PrintEdgeError, OSError) as exc:
-            self.failed[new.name] = describe_failure(exc)
-            log.error("component %s failed to restart: %s", new.name, self.failed[new.name])
+            self.failed[component.name] = describe_failure(exc)
+            log.error("component %s failed to %s: %s", component.name, verb, self.failed[component.name])
+        except Exception as exc:  # a bug, with its traceback: one broken component must never stop the others
+            self.failed[component.name] = describe_failure(exc)
+            log.exception("component %s failed to %s: %s", component.name, verb, self.failed[component.name])
         else:
-            self._started.append(new)
+            self._started.append(component)
 
     async def start(self) -> None:
         """Start every component in order; one that fails is reported and the rest keep going."""
@@ -291,17 +293,13 @@ class Appliance:
             # Printing does not need the id; MQTT and OTA do, and must never see a silently new one.
             self.failed["identity"] = exc.message
             log.error("device identity: %s", exc.message)
+        die_at("starting")
         for component in self.components:
-            try:
-                await component.start()
-            except (PrintEdgeError, OSError) as exc:
-                self.failed[component.name] = describe_failure(exc)
-                log.error("component %s failed to start: %s", component.name, self.failed[component.name])
-            except Exception as exc:  # a bug, with its traceback: one broken component must never stop the others
-                self.failed[component.name] = describe_failure(exc)
-                log.exception("component %s failed to start: %s", component.name, self.failed[component.name])
-            else:
-                self._started.append(component)
+            await self._start_one(component, "start")
+        try:
+            await self.ota.started(dict(self.failed))
+        except Exception:  # the config stays as it is; the start itself must go on
+            log.exception("checking the started config failed")
         if "store" not in self.failed:
             try:
                 await self.services.files.reconcile()

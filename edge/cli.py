@@ -133,7 +133,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from edge.app import Appliance
 
     layers = load_layers(args.config)
-    config = layers.boot()
+    config = layers.boot(starting=True)
     _setup_logging(config.log_level)
     app = Appliance(config, layers)
 

@@ -51,6 +51,16 @@ class Authenticator:
         self.limiter = FailureLimiter(config.max_failures, config.failure_window_s)
         self.audit = audit
 
+    def reconfigure(self, config: AuthConfig) -> None:
+        """Take a new auth section in place: sessions, pairings and failure limits made from now on follow it."""
+        self.config = config
+        self.owner.min_password_length = config.min_password_length
+        self.owner.session_s = config.session_hours * 3600.0
+        self.pairing.timeout_s = config.pairing_timeout_s
+        self.pairing.max_pending = config.max_pending_pairings
+        self.limiter.max_failures = config.max_failures
+        self.limiter.window_s = config.failure_window_s
+
     async def start(self) -> None:
         """While the device has no owner: make sure there is a setup code, and write it to the log."""
         if await self.accounts.owner() is not None:

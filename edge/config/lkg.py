@@ -2,7 +2,8 @@
 
 A trial (a new overlay written but not yet committed) is recorded in state.json before applied.yaml is
 replaced; a start that finds a trial falls back to last-known-good, so a crash at any step leaves the
-old config or the committed new one, never a mix.
+old config or the committed new one, never a mix. A committed version is proven by the first start that
+completes with it; one that fails to start MAX_BOOT_ATTEMPTS times is replaced by last-known-good.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from edge.core.errors import ConfigError
 
 DIE_AT_ENV = "PRINTEDGE_TEST_DIE_AT"
 DIE_EXIT_CODE = 75
+# Starts of a committed, unproven version that may fail (a power cut is one) before last-known-good replaces it.
+MAX_BOOT_ATTEMPTS = 2
 
 
 def die_at(step: str) -> None:
@@ -52,11 +55,24 @@ class OverlayState:
     sha256: str = ""
     trial: dict[str, Any] | None = None  # {"version", "sha256", "at"} while a new overlay is being tried
     report: dict[str, Any] | None = None
+    lkg: dict[str, Any] | None = None  # {"version", "sha256"} of last-known-good.yaml
+    proven: bool = True  # False from a commit until a start with that version completes
+    boot_attempts: int = 0  # starts of the unproven version that began
+    failed: dict[str, Any] | None = None  # {"version", "sha256"} of a version that could not start
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> bytes:
         """The file's bytes."""
-        body = {"version": self.version, "sha256": self.sha256, "trial": self.trial, "report": self.report}
+        body = {
+            "version": self.version,
+            "sha256": self.sha256,
+            "trial": self.trial,
+            "report": self.report,
+            "lkg": self.lkg,
+            "proven": self.proven,
+            "boot_attempts": self.boot_attempts,
+            "failed": self.failed,
+        }
         return json.dumps(body | self.extra, indent=1, sort_keys=True).encode()
 
 
@@ -77,12 +93,16 @@ class OverlayFiles:
             return OverlayState()
         if not isinstance(raw, dict):
             return OverlayState()
-        version = raw.get("version")
+        version, attempts = raw.get("version"), raw.get("boot_attempts")
         return OverlayState(
             version=version if isinstance(version, int) else 0,
             sha256=str(raw.get("sha256") or ""),
-            trial=raw.get("trial") if isinstance(raw.get("trial"), dict) else None,
-            report=raw.get("report") if isinstance(raw.get("report"), dict) else None,
+            trial=_mapping(raw.get("trial")),
+            report=_mapping(raw.get("report")),
+            lkg=_mapping(raw.get("lkg")),
+            proven=raw.get("proven") is not False,
+            boot_attempts=attempts if isinstance(attempts, int) else 0,
+            failed=_mapping(raw.get("failed")),
         )
 
     def read_overlay(self, path: Path) -> dict[str, Any]:
@@ -105,12 +125,59 @@ class OverlayFiles:
             return self.read_overlay(self.lkg)
         return self.read_overlay(self.applied)
 
+    def claim_start(self) -> dict[str, Any]:
+        """The overlay `printedge run` starts with; counts a start of an unproven version, or gives it up."""
+        state = self.read_state()
+        if state.trial is not None or state.proven:
+            return self.boot_overlay()
+        if state.boot_attempts >= MAX_BOOT_ATTEMPTS:
+            self.give_up(f"{state.boot_attempts} starts with it did not complete")
+            return self.read_overlay(self.applied)
+        state.boot_attempts += 1
+        atomic_write(self.state_file, state.to_json())
+        return self.read_overlay(self.applied)
+
+    def proven(self) -> None:
+        """A start with the committed version completed: it is the one to keep."""
+        state = self.read_state()
+        if not state.proven:
+            state.proven, state.boot_attempts = True, 0
+            atomic_write(self.state_file, state.to_json())
+
+    def give_up(self, why: str) -> None:
+        """The committed version cannot start: last-known-good becomes applied again, and the report says why."""
+        state = self.read_state()
+        lkg = state.lkg or {}
+        version, lkg_proven = int(lkg.get("version") or 0), lkg.get("proven") is not False
+        report = {
+            "version": version,
+            "status": "rolled_back",
+            "message": f"version {state.version} rolled back to version {version}: {why}",
+            "desired": state.version,
+            "reason": "start_failed",
+            "at": time.time(),
+        }
+        atomic_write(self.applied, _yaml(self.read_overlay(self.lkg)))
+        after = OverlayState(
+            version=version,
+            sha256=str(lkg.get("sha256") or ""),
+            report=report,
+            failed={"version": state.version, "sha256": state.sha256, "report": report},
+            proven=lkg_proven,
+        )
+        if not lkg_proven:
+            # Last-known-good never completed a start either: if it fails too, start without any overlay.
+            atomic_write(self.lkg, _yaml({}))
+            after.lkg = {"version": 0, "sha256": "", "proven": True}
+        atomic_write(self.state_file, after.to_json())
+
     def begin(self, overlay: dict[str, Any], version: int, sha256: str) -> OverlayState:
         """Keep the running overlay as last-known-good, record the trial, then write the new overlay."""
         state = self.read_state()
         atomic_write(self.lkg, _yaml(self.read_overlay(self.applied)))
         die_at("lkg_written")
         state.trial = {"version": version, "sha256": sha256, "at": time.time()}
+        state.lkg = {"version": state.version, "sha256": state.sha256, "proven": state.proven}
         atomic_write(self.state_file, state.to_json())
         die_at("trial_recorded")
         atomic_write(self.applied, _yaml(overlay))
@@ -118,14 +185,17 @@ class OverlayFiles:
         return state
 
     def commit(self, version: int, sha256: str, report: dict[str, Any]) -> None:
-        """The trial is good: it becomes the applied version."""
-        atomic_write(self.state_file, OverlayState(version=version, sha256=sha256, report=report).to_json())
+        """The trial is good: it becomes the applied version (unproven until a start with it completes)."""
+        state = self.read_state()
+        after = OverlayState(version=version, sha256=sha256, report=report, lkg=state.lkg, proven=False)
+        atomic_write(self.state_file, after.to_json())
 
     def rollback(self, report: dict[str, Any]) -> None:
         """Put last-known-good back as applied.yaml and forget the trial."""
         state = self.read_state()
         atomic_write(self.applied, _yaml(self.read_overlay(self.lkg)))
-        atomic_write(self.state_file, OverlayState(version=state.version, sha256=state.sha256, report=report).to_json())
+        state.trial, state.report = None, report
+        atomic_write(self.state_file, state.to_json())
 
     def save_report(self, report: dict[str, Any]) -> None:
         """Remember the last report (pending, rejected) without changing what is applied."""
@@ -136,3 +206,7 @@ class OverlayFiles:
 
 def _yaml(overlay: dict[str, Any]) -> bytes:
     return yaml.safe_dump(overlay, sort_keys=True).encode()
+
+
+def _mapping(value: object) -> dict[str, Any] | None:
+    return value if isinstance(value, dict) else None

@@ -42,11 +42,11 @@ class ConfigLayers:
         """Defaults, then the file, then the overlay, then the environment: validated."""
         return build(AppConfig, deep_merge(deep_merge(deep_merge({}, self.file), overlay), self.env), "")
 
-    def boot(self) -> AppConfig:
-        """The configuration a start uses: the overlay of the data dir, or last-known-good when it is not good."""
+    def boot(self, *, starting: bool = False) -> AppConfig:
+        """The config a start uses: the data dir's overlay, or last-known-good (starting: `printedge run` counts)."""
         files = OverlayFiles(self.data_dir())
         try:
-            return self.compose(files.boot_overlay())
+            return self.compose(files.claim_start() if starting else files.boot_overlay())
         except ConfigError as exc:
             log.error("the applied OTA config is not valid (%s); starting with last-known-good", exc.message)
         try:

@@ -68,7 +68,7 @@ class HealthMonitor:
 
     async def start(self) -> None:
         """Take the first sample now (health is known at once), then keep sampling."""
-        self._process = psutil.Process()
+        self._process = await asyncio.to_thread(psutil.Process)  # reads /proc/self/stat
         await self._sample()
         self._tasks.spawn("host.sample", self._sample_forever, restart=True)
 

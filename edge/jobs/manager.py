@@ -151,6 +151,13 @@ class JobManager:
         """Run `hook` before each queued job starts (the PSU relay powers the printer on)."""
         self._before_start.append(hook)
 
+    def remove_interlocks(self, gate: Gate, hook: BeforeStart | None = None) -> None:
+        """Forget a gate and a start hook that a stopping component had added."""
+        if gate in self._gates:
+            self._gates.remove(gate)
+        if hook is not None and hook in self._before_start:
+            self._before_start.remove(hook)
+
     def refusal(self, action: str) -> str | None:
         """The first gate's reason to refuse `action`, or None when every gate allows it."""
         for gate in self._gates:

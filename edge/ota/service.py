@@ -36,7 +36,7 @@ QUIET = ("stale", "replayed")
 class OtaHooks:
     """What the pipeline needs from the appliance."""
 
-    reconfigure: Callable[[AppConfig, set[str]], Awaitable[tuple[list[str], list[str]]]]  # -> (checked, at restart)
+    reconfigure: Callable[[AppConfig, set[str]], Awaitable[list[str]]]  # -> the components restarted
     health: Callable[[], dict[str, object]]
     busy: Callable[[], str | None]  # what holds the update lock (a print, a slice), or None when idle
     device_id: Callable[[], str | None]
@@ -94,6 +94,29 @@ class ConfigUpdates:
             self._set(_report_of(state.report, state.version))
         else:
             self._set(dataclasses.replace(self.report, version=state.version))
+        if state.failed is not None and isinstance(state.failed.get("report"), dict):
+            key = (int(state.failed.get("version") or 0), str(state.failed.get("sha256") or ""))
+            self._tried[key] = _report_of(state.failed["report"], state.version)
+
+    async def started(self, failures: Mapping[str, str]) -> None:
+        """The appliance finished starting: prove the committed version, or roll it back if it broke components."""
+        state = await asyncio.to_thread(self.files.read_state)
+        if state.proven or state.trial is not None:
+            return
+        if not failures:
+            await asyncio.to_thread(self.files.proven)
+            return
+        why = "; ".join(f"{name} failed to start: {problem}" for name, problem in sorted(failures.items()))
+        running = self.config()
+        await asyncio.to_thread(self.files.give_up, why)
+        lkg = self._compose(await asyncio.to_thread(self.files.read_overlay, self.files.applied), running)
+        await self.hooks.reconfigure(lkg, changed_sections(running, lkg))
+        after = await asyncio.to_thread(self.files.read_state)
+        report = _report_of(after.report or {}, after.version)
+        log.error("config %s", report.message)
+        await self._audit("start", state.version, report, state.sha256)
+        self._tried[(state.version, state.sha256)] = report
+        self._set(report)
 
     async def stop(self) -> None:
         """Cancel the waiting and running attempts."""
@@ -122,8 +145,8 @@ class ConfigUpdates:
         }
 
     def health(self) -> Health:
-        """Healthy unless the last start had to fall back to last-known-good."""
-        if self.report.status is ConfigStatus.ROLLED_BACK and self.report.reason == "not_committed":
+        """Always healthy (a config problem is rolled back); says when the last start fell back to last-known-good."""
+        if self.report.status is ConfigStatus.ROLLED_BACK and self.report.reason in ("not_committed", "start_failed"):
             return Health(True, f"config version {self.report.version} (after a rollback: {self.report.message})")
         return Health(True, f"config version {self.report.version}: {self.report.status.value}")
 
@@ -200,14 +223,16 @@ class ConfigUpdates:
         old_version: int,
     ) -> ConfigReport:
         changed = changed_sections(old_config, new_config)
+        before = self.hooks.health()
         await asyncio.to_thread(self.files.begin, overlay, doc.version, doc.sha256)
-        checked, later = await self.hooks.reconfigure(new_config, changed)
+        restarted = await self.hooks.reconfigure(new_config, changed)
         die_at("reconfigured")
+        # A component that was unhealthy before (a printer unplugged) is not the new config's fault.
+        checked = [name for name in restarted if name not in before or _ok(before[name])]
         problem = await self._check_health(checked, new_config.ota.health_deadline_s)
         if problem is None:
-            note = f"; {', '.join(later)} take effect at the next start" if later else ""
             masked = self._masked(overlay)
-            note += f"; the environment keeps {', '.join(masked)}" if masked else ""
+            note = f"; the environment keeps {', '.join(masked)}" if masked else ""
             report = self._report(
                 ConfigStatus.APPLIED, f"version {doc.version} applied{note}", desired=doc.version, version=doc.version
             )

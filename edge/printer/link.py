@@ -165,11 +165,12 @@ class PrinterLink:
         await self._tasks.cancel_all()
         await self.disconnect()
 
-    async def reconfigure(self, config: PrinterConfig, port: str) -> None:
-        """Stop, take a new printer section and port, and connect again (only while no job runs)."""
+    async def reconfigure(self, config: PrinterConfig, port: str, reset: ResetHook | None) -> None:
+        """Stop, take a new printer section, port and reset hook, and connect again (only while no job runs)."""
         await self.stop()
         self.config = config
         self.port = port
+        self._transport.reset_hook = reset
         self._settings = CoreSettings.from_config(config)
         self.safety = SafetyFilter(config.limits, config.max_line_length)
         self.core = LinkCore(self._settings)

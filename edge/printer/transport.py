@@ -98,6 +98,15 @@ class SerialTransport:
         self._transport: asyncio.Transport | None = None
         self._protocol: _LineProtocol | None = None
         self._serial: serial.Serial | None = None
+
+    @property
+    def reset_hook(self) -> ResetHook | None:
+        """What a hardware reset calls instead of a DTR pulse (the virtual printer's reset), if anything."""
+        return self._reset
+
+    @reset_hook.setter
+    def reset_hook(self, hook: ResetHook | None) -> None:
+        self._reset = hook
         self.port = ""
 
     @property

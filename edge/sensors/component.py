@@ -85,8 +85,11 @@ class GpioSensors:
         log.info("GPIO on %s: %s", self.factory_name, ", ".join(self.device_names()) or "no devices configured")
 
     async def stop(self) -> None:
-        """Stop the timers and release every pin."""
+        """Stop the timers, withdraw the gates and release every pin."""
         await self._tasks.cancel_all()
+        self.manager.remove_interlocks(self.refusal, self.psu.power_on if self.psu is not None else None)
+        if self.psu is not None and self.control.power is self.psu:
+            self.control.power = None
         for task in list(self._pending):
             task.cancel()
         if self._opened:

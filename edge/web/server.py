@@ -70,6 +70,8 @@ class WebServer:
         self.panel = panel.PanelAssets()
         self.app = self._build_app()
         self._runner: web.AppRunner | None = None
+        self._site: web.BaseSite | None = None
+        self._problem = ""  # why the last rebind found no listener
 
     @property
     def url(self) -> str:
@@ -87,37 +89,59 @@ class WebServer:
         except PrintEdgeError as exc:
             # The API still serves (health, and errors that say the store is down); sign-in needs the store.
             log.error("authentication cannot start: %s", exc.message)
-        requested = self.services.config.api.port
         runner = web.AppRunner(
             self.app,
             shutdown_timeout=SHUTDOWN_TIMEOUT_S,
             access_log=logging.getLogger("printedge.web.access"),
         )
         await runner.setup()
+        try:
+            await self._listen(runner, self.host, self.services.config.api.port)
+        except OSError:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+
+    async def rebind(self) -> None:
+        """Listen on a changed api.host/api.port (open connections finish); a port that cannot be bound is unhealthy."""
+        api = self.services.config.api
+        runner = self._runner
+        if runner is None or (api.host == self.host and api.port in (0, self.port) and self._site is not None):
+            return
+        if self._site is not None:
+            await self._site.stop()
+            self._site = None
+        self.host = api.host
+        try:
+            await self._listen(runner, api.host, api.port)
+        except OSError as exc:
+            self._problem = str(exc.strerror)
+            log.error("API: %s", self._problem)
+
+    async def _listen(self, runner: web.AppRunner, host: str, requested: int) -> None:
         site: web.BaseSite
         try:
-            if self.host == "::":
+            if host == "::":
                 sock = dual_stack_socket(requested)
                 port = int(sock.getsockname()[1])
                 site = web.SockSite(runner, sock)
             else:
-                site = web.TCPSite(runner, self.host, requested)
+                site = web.TCPSite(runner, host, requested)
             await site.start()
         except OSError as exc:
-            await runner.cleanup()
             raise OSError(
                 exc.errno,
-                f"cannot listen on {self.host}:{requested}: {exc.strerror}; "
+                f"cannot listen on {host}:{requested}: {exc.strerror}; "
                 "free the port or set api.port (0 picks a free one)",
             ) from exc
-        self._runner = runner
+        self._site, self._problem = site, ""
         self.port = site.port if isinstance(site, web.TCPSite) else port
         where = {"::": " (every interface, IPv4 and IPv6)", "0.0.0.0": " (every IPv4 interface)"}
-        log.info("API listening on %s%s", self.url, where.get(self.host, ""))
+        log.info("API listening on %s%s", self.url, where.get(host, ""))
 
     async def stop(self) -> None:
         """Close the WebSockets, then the listener and the remaining requests; safe to call twice."""
-        runner, self._runner = self._runner, None
+        runner, self._runner, self._site = self._runner, None, None
         self.logs.detach()
         if runner is None:
             return
@@ -135,8 +159,8 @@ class WebServer:
 
     def health(self) -> Health:
         """Healthy while listening."""
-        if self._runner is None:
-            return Health(False, "not listening")
+        if self._runner is None or self._site is None:
+            return Health(False, f"not listening{': ' + self._problem if self._problem else ''}")
         return Health(True, f"listening on {self.url} ({self.hub.count} websocket clients)")
 
     def _build_app(self) -> web.Application:

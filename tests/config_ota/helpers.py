@@ -61,7 +61,7 @@ async def start_appliance(data_dir: Path, file: dict[str, Any] | None = None, **
         for name in values if isinstance(values, dict) else ():
             env.pop(f"PRINTEDGE_{section.upper()}__{name.upper()}", None)  # the file's settings, not the test's
     layers = load_layers(path, env=env)
-    app = Appliance(layers.boot(), layers)
+    app = Appliance(layers.boot(starting=True), layers)
     await app.start()
     for _ in range(200):
         if app.services.link.state is LinkState.READY:

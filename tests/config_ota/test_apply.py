@@ -34,7 +34,8 @@ async def test_a_patch_merges_onto_the_applied_version_with_the_device_override(
         overrides = {device_id(app): {"audit": {"max_entries": 800}}, "other": {"audit": {"max_entries": 900}}}
         report = await app.ota.submit("api", signed(key, 2, patch, kind="patch", base_version=1, overrides=overrides))
         assert report.status.value == "applied", report
-        assert "health take effect at the next start" in report.message
+        assert report.message == "version 2 applied"
+        assert app.monitor.min_free_bytes == 70 * 1024 * 1024 and app.monitor.health().ok
         assert (app.config.audit.max_entries, app.config.audit.max_age_days) == (800, 90)
         assert app.config.health.min_free_mb == 70
         lkg = yaml.safe_load(snapshot(app.data_dir)["last-known-good.yaml"])
