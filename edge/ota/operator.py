@@ -87,5 +87,13 @@ def push(args: argparse.Namespace) -> int:
 def status_from_data_dir(data_dir: str) -> int:
     """`printedge config status --data-dir`: the data directory's state.json, without asking the service."""
     state = OverlayFiles(Path(data_dir).expanduser()).read_state()
-    print(json.dumps({"version": state.version, "trial": state.trial, "report": state.report}, indent=2))
+    shown = {
+        "version": state.version,
+        "proven": state.proven,
+        "boot_attempts": state.boot_attempts,
+        "trial": state.trial,
+        "report": state.report,
+        "given_up": state.failed and {"version": state.failed.get("version"), "sha256": state.failed.get("sha256")},
+    }
+    print(json.dumps(shown, indent=2))
     return 0

@@ -48,3 +48,13 @@ def test_status_reads_the_data_dir(tmp_path: Path, capsys: pytest.CaptureFixture
     (folder / "state.json").write_text(json.dumps({"version": 3, "sha256": "x", "trial": None, "report": None}))
     assert main(["config", "status", "--data-dir", str(tmp_path)]) == 0
     assert json.loads(capsys.readouterr().out)["version"] == 3
+
+
+def test_status_says_when_a_version_was_given_up_at_start(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "config"
+    folder.mkdir()
+    state = {"version": 3, "proven": False, "boot_attempts": 1, "failed": {"version": 4, "sha256": "y", "report": {}}}
+    (folder / "state.json").write_text(json.dumps(state))
+    assert main(["config", "status", "--data-dir", str(tmp_path)]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["proven"], shown["boot_attempts"], shown["given_up"]) == (False, 1, {"version": 4, "sha256": "y"})
