@@ -1,4 +1,4 @@
-"""OTA config benchmarks: publish to `applied` on an idle device (with and without an MQTT restart), and a rollback."""
+"""OTA config benchmarks: publish to `applied` on an idle device (reloads and in-process restarts), and a rollback."""
 
 from __future__ import annotations
 
@@ -90,7 +90,13 @@ async def main() -> dict[str, object]:
         app = Appliance(layers.boot(), layers)
         await app.start()
         topic = "printedge/fleet/config/desired"
-        figures: dict[str, list[float]] = {"applied_no_restart_s": [], "applied_mqtt_restart_s": [], "rollback_s": []}
+        figures: dict[str, list[float]] = {
+            "applied_no_restart_s": [],
+            "applied_mqtt_restart_s": [],
+            "applied_printer_restart_s": [],
+            "applied_web_rebind_s": [],
+            "rollback_s": [],
+        }
         try:
             await asyncio.sleep(1.0)
             version = 0
@@ -103,6 +109,15 @@ async def main() -> dict[str, object]:
                 content = {"mqtt": {"url": url, "telemetry_interval_s": 5.0 + run}}
                 since = reports.publish(topic, document(key, version, content))
                 figures["applied_mqtt_restart_s"].append(await reports.wait(version, "applied", since))
+            for run in range(RUNS):  # the virtual printer is rebuilt and the link reconnects (health: ready)
+                version += 1
+                since = reports.publish(topic, document(key, version, {"simulator": {"latency_ms": 2.0 + run / 10}}))
+                figures["applied_printer_restart_s"].append(await reports.wait(version, "applied", since))
+            for run in range(RUNS):  # the web server listens on another address, mDNS follows
+                version += 1
+                content = {"api": {"host": ("127.0.0.1", "::")[run % 2]}}
+                since = reports.publish(topic, document(key, version, content))
+                figures["applied_web_rebind_s"].append(await reports.wait(version, "applied", since))
             deadline = 1.0
             for _ in range(3):
                 version += 1
