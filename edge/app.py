@@ -208,9 +208,12 @@ class Appliance:
         return telemetry
 
     def busy(self) -> str | None:
-        """What holds the update lock: a print or a job being prepared (sliced), else None."""
+        """What holds the update lock: a print, a job being prepared (sliced), a printer operation, else None."""
         if self.manager.printing:
             return "a print is running"
+        operation = self.services.control.operation()
+        if operation is not None:
+            return operation
         preparing = self.pipeline.status().get("preparing")
         if preparing:
             return f"job(s) {preparing} are being prepared (sliced)"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TypeVar
 
@@ -60,6 +61,7 @@ class PrinterControl:
         self.command_timeout_s = COMMAND_TIMEOUT_S
         # The printer's power relay, when one is fitted (edge.sensors sets it).
         self.power: PowerSwitch | None = None
+        self._operations: list[str] = []  # manual commands and resets running now (they hold the update lock)
 
     # ---- component contract -------------------------------------------------------------
 
@@ -79,6 +81,18 @@ class PrinterControl:
         """Healthy while it follows the firmware's host actions."""
         ok = self._tasks.running("host-actions")
         return Health(ok, "taking commands" if ok else "not following the firmware's host actions")
+
+    def operation(self) -> str | None:
+        """What the printer is doing for a person right now (a manual command, a reset), or None."""
+        return self._operations[0] if self._operations else None
+
+    @contextlib.contextmanager
+    def _running(self, what: str) -> Iterator[None]:
+        self._operations.append(what)
+        try:
+            yield
+        finally:
+            self._operations.remove(what)
 
     # ---- printer --------------------------------------------------------------------------
 
@@ -107,8 +121,9 @@ class PrinterControl:
             else:
                 future = await self.link.submit(command, priority=True, checked=True)
             try:
-                async with asyncio.timeout(self.command_timeout_s):
-                    await future
+                with self._running(f"the printer runs {command!r}"):
+                    async with asyncio.timeout(self.command_timeout_s):
+                        await future
             except TimeoutError:
                 raise CommandTimeoutError(
                     f"printer did not acknowledge {command!r} within {self.command_timeout_s:g} s "
@@ -135,7 +150,8 @@ class PrinterControl:
             raise InvalidJobStateError(
                 runner.job_id, runner.phase.value, "reset the printer during", ["no job running"]
             )
-        await self.link.reset(RESET_WAIT_S)
+        with self._running("the printer is being reset"):
+            await self.link.reset(RESET_WAIT_S)
         return self.link.status()
 
     # ---- jobs and the queue ---------------------------------------------------------------

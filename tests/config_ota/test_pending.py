@@ -51,3 +51,23 @@ async def test_a_push_during_a_print_stays_pending_until_the_print_ends(
         assert app.config.audit.max_entries == 700
         assert app.simulator.stats.underruns == underruns
     sub.stop()
+
+
+async def test_a_manual_command_running_on_the_printer_holds_the_update_until_it_is_done(tmp_path: Path) -> None:
+    key = OperatorKey.generate("ops")
+    async with ota_appliance(tmp_path / "data", {"ota": {"idle_poll_s": 0.05}}, **trusting(key)) as app:
+        # A dwell of 3,000 s at the test's time scale (0.001): the printer is busy for about 3 s.
+        dwell = asyncio.create_task(app.services.control.send_gcode(Caller(CallerKind.CLI, "tests"), ["G4 S3000"]))
+        for _ in range(100):
+            if app.services.control.operation() is not None:
+                break
+            await asyncio.sleep(0.01)
+        report = await app.ota.submit("api", signed(key, 1, {"audit": {"max_entries": 700}}))
+        assert report.status.value == "pending" and "'G4 S3000'" in report.message, report
+        assert app.config.audit.max_entries != 700 and not dwell.done()
+        assert await dwell == 1
+        for _ in range(100):
+            if app.ota.report.status.value == "applied":
+                break
+            await asyncio.sleep(0.05)
+        assert (app.ota.report.status.value, app.config.audit.max_entries) == ("applied", 700)
