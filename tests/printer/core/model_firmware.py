@@ -155,8 +155,11 @@ class ModelFirmware:
         self.executed.append((number, text))
         if moves:
             self.planner.append(number)
-        if word == "M110" and number is not None:
-            self.last_n = number
+        if word == "M110":
+            # As Marlin's M110 handler: the N argument sets the counter when it runs, numbered line or not.
+            argument = text.split(" ", 1)[1].strip() if " " in text else ""
+            if argument[:1] == "N" and argument[1:].isdigit():
+                self.last_n = int(argument[1:])
         if not known:
             self.replies.append(f'echo:Unknown command: "{text}"')
         if word == "M105":
