@@ -162,7 +162,7 @@ class OverlayFiles:
             version=version,
             sha256=str(lkg.get("sha256") or ""),
             report=report,
-            failed={"version": state.version, "sha256": state.sha256, "report": report},
+            failed={"version": state.version, "sha256": state.sha256, "report": report, "audited": False},
             proven=lkg_proven,
         )
         if not lkg_proven:
@@ -170,6 +170,13 @@ class OverlayFiles:
             atomic_write(self.lkg, _yaml({}))
             after.lkg = {"version": 0, "sha256": "", "proven": True}
         atomic_write(self.state_file, after.to_json())
+
+    def given_up_audited(self) -> None:
+        """The audit log has the version given up at start."""
+        state = self.read_state()
+        if state.failed is not None:
+            state.failed["audited"] = True
+            atomic_write(self.state_file, state.to_json())
 
     def begin(self, overlay: dict[str, Any], version: int, sha256: str) -> OverlayState:
         """Keep the running overlay as last-known-good, record the trial, then write the new overlay."""

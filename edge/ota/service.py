@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from edge.config.lkg import OverlayFiles, die_at
+from edge.config.lkg import OverlayFiles, OverlayState, die_at
 from edge.config.loader import ConfigLayers, build, deep_merge, to_dict
 from edge.config.ota_document import (
     ConfigDocument,
@@ -94,9 +94,7 @@ class ConfigUpdates:
             self._set(_report_of(state.report, state.version))
         else:
             self._set(dataclasses.replace(self.report, version=state.version))
-        if state.failed is not None and isinstance(state.failed.get("report"), dict):
-            key = (int(state.failed.get("version") or 0), str(state.failed.get("sha256") or ""))
-            self._tried[key] = _report_of(state.failed["report"], state.version)
+        await self._given_up(state)
 
     async def started(self, failures: Mapping[str, str]) -> None:
         """The appliance finished starting: prove the committed version, or roll it back if it broke components."""
@@ -112,11 +110,21 @@ class ConfigUpdates:
         lkg = self._compose(await asyncio.to_thread(self.files.read_overlay, self.files.applied), running)
         await self.hooks.reconfigure(lkg, changed_sections(running, lkg))
         after = await asyncio.to_thread(self.files.read_state)
-        report = _report_of(after.report or {}, after.version)
-        log.error("config %s", report.message)
-        await self._audit("start", state.version, report, state.sha256)
-        self._tried[(state.version, state.sha256)] = report
-        self._set(report)
+        await self._given_up(after)
+        self._set(_report_of(after.report or {}, after.version))
+
+    async def _given_up(self, state: OverlayState) -> None:
+        """Remember a version given up at start (its retained document is answered, not applied); audit it once."""
+        failed = state.failed
+        if failed is None or not isinstance(failed.get("report"), dict):
+            return
+        version, sha256 = int(failed.get("version") or 0), str(failed.get("sha256") or "")
+        report = _report_of(failed["report"], state.version)
+        self._tried[(version, sha256)] = report
+        if not failed.get("audited"):
+            log.error("config %s", report.message)
+            await self._audit("start", version, report, sha256)
+            await asyncio.to_thread(self.files.given_up_audited)
 
     async def stop(self) -> None:
         """Cancel the waiting and running attempts."""

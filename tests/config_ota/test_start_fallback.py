@@ -53,6 +53,8 @@ async def test_a_version_that_never_finishes_starting_falls_back_to_last_known_g
         )
         assert f"{MAX_BOOT_ATTEMPTS} starts with it did not complete" in report.message
         assert app.config.audit.max_entries == 10000
+        entries = [(e.source, e.version, e.status, e.reason) for e in await app.ota.audit.list()]
+        assert entries[0] == ("start", 1, "rolled_back", "start_failed")
         # The retained document comes again after every reconnect: it is answered, never applied again.
         again = await app.ota.submit("mqtt", signed(key, 1, NEW))
         assert (again.status.value, again.reason) == ("rolled_back", "start_failed")
