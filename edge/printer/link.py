@@ -166,7 +166,8 @@ class PrinterLink:
         await self.disconnect()
 
     async def reconfigure(self, config: PrinterConfig, port: str, reset: ResetHook | None) -> None:
-        """Stop, take a new printer section, port and reset hook, and connect again (only while no job runs)."""
+        """Take a new printer section, port and reset hook and reconnect; a halted link waits for a person's reset."""
+        halted = self.state is LinkState.HALTED
         await self.stop()
         self.config = config
         self.port = port
@@ -174,7 +175,8 @@ class PrinterLink:
         self._settings = CoreSettings.from_config(config)
         self.safety = SafetyFilter(config.limits, config.max_line_length)
         self.core = LinkCore(self._settings)
-        self._set_state(LinkState.DISCONNECTED, "reconfigured; not connected yet")
+        if not halted:
+            self._set_state(LinkState.DISCONNECTED, "reconfigured; not connected yet")
         await self.start()
 
     def status(self) -> dict[str, object]:
@@ -368,19 +370,20 @@ class PrinterLink:
     async def _maintain_connection(self) -> None:
         backoff = 0.5
         while True:
+            if self.state is LinkState.HALTED:
+                # A halted printer stays halted until a person asks for a reset made after the halt.
+                await self._reset_wanted.wait()
+                self._reset_wanted.clear()
+                await self._hardware_reset()
             try:
                 await self.connect()
                 backoff = 0.5
                 await self._lost.wait()
             except PrinterError as exc:
                 log.warning("printer link: %s", exc)
-            if self._reset_wanted.is_set():
-                self._reset_wanted.clear()
-                await self._hardware_reset()
-                continue
             if self.state is LinkState.HALTED:
-                # A halted printer stays halted until a person asks for a reset made after the halt.
-                await self._reset_wanted.wait()
+                continue
+            if self._reset_wanted.is_set():
                 self._reset_wanted.clear()
                 await self._hardware_reset()
                 continue

@@ -11,6 +11,7 @@ import aiohttp
 import yaml
 
 from edge.app import Appliance
+from edge.control.caller import Caller, CallerKind
 from edge.printer.link import LinkState
 from edge.telemetry.signing import OperatorKey
 from tests.config_ota.helpers import ota_appliance, signed, snapshot, trusting
@@ -168,3 +169,19 @@ async def test_a_new_device_name_is_advertised_to_a_browser_in_another_process(t
         assert app.identity is not None and app.identity.name == "after"
         found = await browser.until(added("_printedge._tcp.local.", "after"))
         assert found["port"] == app.web.port and found["properties"]["name"] == "after"  # type: ignore[index]
+
+
+async def test_a_printer_change_never_lifts_an_emergency_stop(tmp_path: Path) -> None:
+    key = OperatorKey.generate("ops")
+    async with ota_appliance(tmp_path / "data", FILE, **trusting(key)) as app:
+        await app.services.control.emergency_stop(Caller(CallerKind.CLI, "tests"), "test")
+        report = await app.ota.submit(
+            "api", signed(key, 1, {"printer": {"probe_attempts": 7}, "simulator": {"dialect": "prusa"}})
+        )
+        assert report.status.value == "applied", report
+        await asyncio.sleep(0.5)
+        assert app.services.link.state is LinkState.HALTED
+        assert app.services.link.config.probe_attempts == 7
+        await app.services.control.reset(Caller(CallerKind.CLI, "tests"))
+        await ready(app)
+        assert "prusa" in str(app.services.link.profile.to_dict()).lower()
