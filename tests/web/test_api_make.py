@@ -74,10 +74,14 @@ async def wait_for_stage(api: aiohttp.ClientSession, job_id: int, name: str, sta
 
 
 def slicers() -> list[psutil.Process]:
-    """PrusaSlicer processes alive now (it renames itself, so found by its executable)."""
+    """PrusaSlicer processes this test started, alive now (it renames itself, so found by its executable)."""
     found = []
-    for proc in psutil.process_iter(["exe", "cmdline"]):
-        text = f"{proc.info.get('exe') or ''} {' '.join(proc.info.get('cmdline') or [])}"
+    # Only this process's descendants: other test workers (or other checkouts) may be slicing too.
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            text = f"{proc.exe()} {' '.join(proc.cmdline())}"
+        except psutil.Error:
+            continue  # it ended meanwhile
         if "prusa-slicer" in text or "slic3r" in text.lower():
             found.append(proc)
     return found
