@@ -9,7 +9,9 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from edge.app import Appliance
-from tests.panel.browser import CHROMIUM, NO_CHROMIUM, panel_page, screenshot
+from edge.telemetry.signing import OperatorKey
+from tests.config_ota.helpers import signed, trusting
+from tests.panel.browser import CHROMIUM, DESKTOP, NO_CHROMIUM, PHONE, panel_page, screenshot
 from tests.panel.flows import (
     claim,
     go,
@@ -21,6 +23,7 @@ from tests.panel.flows import (
     upload_with_picker,
 )
 from tests.sensors.gpio_helpers import gpio_appliance
+from tests.web.conftest import started
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM)
 
@@ -304,5 +307,29 @@ async def test_the_gpio_sensors_can_be_tried_from_the_panel(tmp_path: Path, brow
             await page.get_by_role("button", name="Filament back").click()
             await expect(page.get_by_role("button", name="Filament out")).to_be_visible()
             assert app.services.require_sensors().device_status("runout")["active"] is False
+    finally:
+        await app.stop()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+async def test_the_system_screen_shows_the_over_the_air_config(
+    tmp_path: Path, browser: Browser, viewport: dict[str, int]
+) -> None:
+    key = OperatorKey.generate("ops")
+    app = await started(tmp_path / "data", **trusting(key))
+    try:
+        async with panel_page(browser, app.web.url, viewport) as (page, _):
+            await claim(page, app)
+            await go(page, "System")
+            status = page.locator("#config-ota")
+            await expect(status).to_contain_text("Over-the-air version 0")
+            await app.ota.submit("api", signed(key, 1, {"audit": {"max_entries": 4321}}))
+            await expect(status).to_contain_text("Over-the-air version 1: version 1 applied")
+            await expect(page.locator("#config")).to_contain_text('"max_entries": 4321')
+            bad = {"printer": {"port": str(tmp_path / "no-such-tty")}, "ota": {"health_deadline_s": 0.5}}
+            await app.ota.submit("api", signed(key, 2, bad))
+            await expect(status).to_contain_text("rolled back")
+            await expect(status).to_contain_text("printer unhealthy")
+            await screenshot(page, "system-ota")
     finally:
         await app.stop()

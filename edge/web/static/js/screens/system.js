@@ -15,6 +15,7 @@ export function mount(root) {
   const config = h("pre", { class: "config", id: "config", tabindex: "0", "aria-label": "Configuration" });
   const logs = h("ol", { class: "log", id: "log-tail", role: "log", tabindex: "0", "aria-label": "Log tail" });
   const about = h("p", { class: "muted", id: "about" });
+  const ota = h("p", { id: "config-ota", role: "status" });
   const gpio = gpioCard();
   const qr = h("img", { class: "qr", id: "device-qr", src: "/api/v1/system/qr.svg", alt: "QR code of this device's address: scan it with a phone", width: "160", height: "160" });
   root.append(
@@ -29,7 +30,8 @@ export function mount(root) {
         "section",
         { class: "card card-wide", "aria-labelledby": "config-title" },
         h("h2", { id: "config-title" }, "Configuration"),
-        h("p", { class: "hint" }, "Read-only. Change it in the configuration file or the environment, then restart."),
+        ota,
+        h("p", { class: "hint" }, "Read-only here. A signed over-the-air document changes it without a restart; the configuration file and the environment take effect at the next start."),
         config,
       ),
     ),
@@ -60,11 +62,24 @@ export function mount(root) {
       about.textContent = err.message;
     }
     await gpio.refresh();
+    await showOta();
     if (!stopped) timer = setTimeout(poll, POLL_MS);
   }
-  get("/api/v1/config")
-    .then((c) => (config.textContent = JSON.stringify(c, null, 2)))
-    .catch((err) => (config.textContent = err.message));
+  let shownVersion = null;
+  async function showOta() {
+    try {
+      const s = await get("/api/v1/config/status");
+      const r = s.report;
+      const bad = r.status === "rolled_back" || r.status === "rejected";
+      fill(ota, h("span", { class: `badge ${bad ? "badge-error" : r.status === "pending" ? "badge-paused" : "badge-ready"}` }, r.status.replace("_", " ")), ` Over-the-air version ${s.version}: ${r.message}`);
+      if (s.version !== shownVersion) {
+        shownVersion = s.version;
+        config.textContent = JSON.stringify(await get("/api/v1/config"), null, 2);
+      }
+    } catch (err) {
+      ota.textContent = err.message;
+    }
+  }
   poll();
   return () => {
     stopped = true;
