@@ -12,7 +12,7 @@ PRUSA_SLICER := prusa-slicer
 # The MQTT tests start Debian's mosquitto on free ports; outside CI they skip without it.
 MOSQUITTO := /usr/sbin/mosquitto
 
-.PHONY: run test lint bench clean system-deps browser slicer broker venv
+.PHONY: run test lint bench soak clean system-deps browser slicer broker venv
 
 venv: $(VENV)/.installed
 
@@ -73,6 +73,10 @@ lint: venv
 
 bench: venv
 	$(BIN)/python bench/run_all.py
+
+# One long print through the service (SOAK_LINES, default 400,000): memory growth, API answer times, link counters.
+soak: venv
+	$(BIN)/python bench/soak.py
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR) .mypy_cache .ruff_cache .pytest_cache test-artifacts
