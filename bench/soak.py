@@ -65,7 +65,10 @@ async def main() -> dict[str, object]:
             PRINTEDGE_LOG_LEVEL="WARNING",
         )
         key = await asyncio.to_thread(api_key, env)
-        service = await asyncio.create_subprocess_exec(*PRINTEDGE, "run", cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+        log = (work / "service.log").open("wb")
+        service = await asyncio.create_subprocess_exec(
+            *PRINTEDGE, "run", cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log
+        )
         proc = psutil.Process(service.pid)
         base = f"http://127.0.0.1:{port}"
         samples: list[dict[str, float]] = []
@@ -96,6 +99,11 @@ async def main() -> dict[str, object]:
             service.terminate()
             await asyncio.wait_for(service.wait(), 60)
             sim_stats = sim.stop()
+            log.close()
+            warnings = sum(
+                " WARNING " in line for line in (work / "service.log").read_text(errors="replace").splitlines()
+            )
+            errors = sum(" ERROR " in line for line in (work / "service.log").read_text(errors="replace").splitlines())
     rss = [s["rss_mb"] for s in samples]
     api_ms = sorted(s["api_ms"] for s in samples)
     first_half, second_half = rss[: len(rss) // 2], rss[len(rss) // 2 :]
@@ -110,6 +118,7 @@ async def main() -> dict[str, object]:
         # A leak shows as a second half above the first; noise is a few hundred kB either way.
         "rss_growth_mb_second_half_vs_first": round(max(second_half) - max(first_half), 2) if first_half else 0.0,
         "api_status_ms": {"median": api_ms[len(api_ms) // 2], "max": api_ms[-1]},
+        "service_log": {"warnings": warnings, "errors": errors},
         "link_stats": printer.get("stats"),
         "simulator": {k: sim_stats.get(k) for k in ("commands_executed", "rx_overflows", "line_errors")},
     }
