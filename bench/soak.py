@@ -100,10 +100,10 @@ async def main() -> dict[str, object]:
             await asyncio.wait_for(service.wait(), 60)
             sim_stats = sim.stop()
             log.close()
-            warnings = sum(
-                " WARNING " in line for line in (work / "service.log").read_text(errors="replace").splitlines()
-            )
-            errors = sum(" ERROR " in line for line in (work / "service.log").read_text(errors="replace").splitlines())
+            logged = (work / "service.log").read_text(errors="replace").splitlines()
+            (work / "service.log").replace(Path(tempfile.gettempdir()) / "printedge-soak-service.log")
+    warnings, errors = (sum(f" {level} " in line for line in logged) for level in ("WARNING", "ERROR"))
+    first_errors = [line for line in logged if " ERROR " in line][:5]
     rss = [s["rss_mb"] for s in samples]
     api_ms = sorted(s["api_ms"] for s in samples)
     first_half, second_half = rss[: len(rss) // 2], rss[len(rss) // 2 :]
@@ -118,7 +118,7 @@ async def main() -> dict[str, object]:
         # A leak shows as a second half above the first; noise is a few hundred kB either way.
         "rss_growth_mb_second_half_vs_first": round(max(second_half) - max(first_half), 2) if first_half else 0.0,
         "api_status_ms": {"median": api_ms[len(api_ms) // 2], "max": api_ms[-1]},
-        "service_log": {"warnings": warnings, "errors": errors},
+        "service_log": {"warnings": warnings, "errors": errors, "first_errors": first_errors},  # kept in /tmp
         "link_stats": printer.get("stats"),
         "simulator": {k: sim_stats.get(k) for k in ("commands_executed", "rx_overflows", "line_errors")},
     }

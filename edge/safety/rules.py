@@ -35,9 +35,20 @@ class HeaterWatch:
         self._above = False
         self._drift_since: float | None = None
         self._stuck = (0.0, float("nan"))  # (since, value) of an unchanged reading
+        self._recent: list[tuple[float, float]] = []  # the last three (temperature, target) reports
 
     def feed(self, temp: float, target: float, now: float) -> Trip | None:
-        """Take one reading at monotonic time `now`."""
+        """Take one report at monotonic time `now`; the rules judge the median of the last three."""
+        # Temperature reports carry no checksum: one damaged digit on the wire ("T:25.0" read as "T:05.0")
+        # must not stop a print, so the rules see the median of three reports, one report later.
+        self._recent = [*self._recent[-2:], (temp, target)]
+        if len(self._recent) < 3:
+            return None
+        temp = sorted(t for t, _ in self._recent)[1]
+        target = sorted(g for _, g in self._recent)[1]
+        return self._judge(temp, target, now)
+
+    def _judge(self, temp: float, target: float, now: float) -> Trip | None:
         cfg = self.config
         if not cfg.min_valid_c <= temp <= cfg.max_valid_c:
             return self._trip(

@@ -29,16 +29,27 @@ def test_no_rise_within_the_check_time_trips_not_heating() -> None:
     assert run([(t, 25.0 + 0.1 * t, 200.0) for t in range(15)]) == "not_heating"
 
 
-def test_an_open_thermistor_trips_at_once() -> None:
-    assert run([(0, 25.0, 0.0), (1, -14.0, 0.0)]) == "impossible_reading"
+def test_an_open_thermistor_trips_at_its_second_report() -> None:
+    assert run([(0, 25.0, 0.0), (1, 25.0, 0.0), (2, -14.0, 0.0)]) is None
+    assert run([(0, 25.0, 0.0), (1, 25.0, 0.0), (2, -14.0, 0.0), (3, -14.0, 0.0)]) == "impossible_reading"
+
+
+def test_one_damaged_report_never_trips() -> None:
+    # Digits a single flipped bit makes of another (the soak saw 25.0 read as 5.0, and the watchdog halt a print).
+    for glitch in (5.0, 45.0, 625.0, -5.0):
+        steady = [(t, 25.0, 0.0) for t in range(5)] + [(5, glitch, 0.0)] + [(6 + t, 25.0, 0.0) for t in range(5)]
+        assert run(steady) is None, glitch
+    holding = [(t, 200.0, 200.0) for t in range(5)] + [(5, 200.0, 0.0), (6, 600.0, 200.0)]
+    assert run(holding + [(7 + t, 200.0, 200.0) for t in range(5)]) is None
 
 
 def test_a_frozen_reading_far_from_the_target_trips_stuck() -> None:
-    assert run([(0, 25.0, 0.0), (1, 80.0, 200.0)] + [(1 + t, 90.0, 200.0) for t in range(1, 8)]) == "stuck_reading"
+    start = [(0, 25.0, 0.0), (1, 80.0, 200.0), (2, 85.0, 200.0)]
+    assert run(start + [(2 + t, 90.0, 200.0) for t in range(1, 9)]) == "stuck_reading"
 
 
 def test_rising_while_off_trips() -> None:
-    assert run([(t, 25.0 + 3 * t, 0.0) for t in range(6)]) == "rising_while_off"
+    assert run([(t, 25.0 + 3 * t, 0.0) for t in range(8)]) == "rising_while_off"
 
 
 def test_drifting_from_a_reached_target_trips_after_drift_s() -> None:
