@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 _WORD = re.compile(r"([A-Za-z])\s*([-+]?(?:\d+\.?\d*|\.\d+))?")
+_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def checksum(payload: str | bytes) -> int:
@@ -58,3 +59,26 @@ def params(command: str) -> dict[str, float]:
         if number is not None:
             out[letter] = float(number)
     return out
+
+
+def parse_command(command: str) -> tuple[str, dict[str, float]]:
+    """`(command_word(command), params(command))`, without regular expressions for the usual `G1 X1.5 E.2` form."""
+    tokens = command.split(" ")
+    head = tokens[0]
+    # Up to 6 digits: int() then equals command_word's int(float()) exactly.
+    if len(head) > 7 or head[:1] not in _UPPER or not head[1:].isdecimal():
+        return command_word(command), params(command)
+    values: dict[str, float] = {}
+    for token in tokens[1:]:
+        number = token[1:]
+        if token[:1] not in _UPPER or not _is_number(number):
+            return command_word(command), params(command)
+        values[token[0]] = float(number)
+    return f"{head[0]}{int(head[1:])}", values
+
+
+def _is_number(text: str) -> bool:
+    """Whether text is what _WORD takes as a number: an optional sign, digits with at most one '.'."""
+    if text[:1] == "-" or text[:1] == "+":
+        text = text[1:]
+    return text.replace(".", "", 1).isdecimal()

@@ -30,7 +30,7 @@ from edge.core.events import (
     TemperatureReport,
 )
 from edge.core.tasks import TaskSupervisor
-from edge.gcode.commands import line_kind
+from edge.gcode.commands import line_kind, word_kind
 from edge.gcode.safety import SafetyFilter
 from edge.printer.console import ConsoleRing
 from edge.printer.core import LinkCore
@@ -261,18 +261,19 @@ class PrinterLink:
             self._flush()
         return future
 
-    def offer(self, command: str, *, blocks: int = 0, tag: object | None = None) -> bool:
+    def offer(self, command: str, word: str, *, blocks: int = 0, tag: object | None = None) -> bool:
         """Queue one safety-checked command without waiting; False when the queue is full (then await room()).
 
         The runner's fast path: no coroutine and no future per line (a failure shows at its next offer, room()
-        or wait_idle()), and nothing is written while lines are in flight (their answers send more).
+        or wait_idle()), and nothing is written while lines are in flight (their answers send more). `word` is
+        the command's word (command_word), which the runner has parsed already.
         """
         core = self.core
         if core.pending >= MAX_PENDING:
             return False
         self._require_ready()
-        command = self.safety.check(command)
-        core.queue(command, line_kind(command), blocks=blocks, tag=tag)
+        command = self.safety.check(command, word)
+        core.queue(command, word_kind(word), blocks=blocks, tag=tag)
         self._idle.clear()
         if not core.in_flight:
             core.pump(time.monotonic())
