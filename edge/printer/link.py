@@ -116,7 +116,7 @@ class PrinterLink:
         self.last_estop: EmergencyStopResult | None = None
         self.on_finished: FinishedListener | None = None
         self.on_fragment: FragmentListener | None = None
-        self._transport = SerialTransport(self._on_line, self._on_lost, reset=reset)
+        self._transport = SerialTransport(self._on_lines, self._on_lost, reset=reset)
         self._tasks = TaskSupervisor("printer")
         self._space = asyncio.Event()
         self._idle = asyncio.Event()
@@ -492,19 +492,38 @@ class PrinterLink:
             )
 
     def _on_line(self, raw: bytes, at: float) -> None:
-        text = raw.decode("ascii", "replace")
-        if text:
-            self.console.received(text)
-        self.core.receive(text, at)
+        self._on_lines([raw], at)
+
+    def _on_lines(self, lines: list[bytes], at: float) -> None:
+        """The lines of one read: each one's bytes go out at once, the rest of the flush once for them all."""
+        core = self.core
+        console = self.console
+        for raw in lines:
+            text = raw.decode("ascii", "replace")
+            if text:
+                console.received(text)
+            core.receive(text, at)
+            if core.events:
+                # An event may change the core (a halt, a restart) before it reads the next line.
+                self._flush()
+            elif core.out:
+                # Not held back for the next answer: the firmware works on these bytes meanwhile.
+                self._write_out()
         self._flush()
+
+    def _write_out(self) -> None:
+        out = self.core.out
+        data = b"".join(out)
+        out.clear()
+        try:
+            self._transport.write(data)
+        except PrinterDisconnectedError:
+            pass
 
     def _flush(self) -> None:
         core = self.core
         if core.out:
-            data = b"".join(core.out)
-            core.out.clear()
-            with contextlib.suppress(PrinterDisconnectedError):
-                self._transport.write(data)
+            self._write_out()
         if core.acked:
             for ticket in core.acked:
                 if isinstance(ticket, asyncio.Future) and not ticket.done():
