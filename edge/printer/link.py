@@ -126,6 +126,7 @@ class PrinterLink:
         self._unusable = asyncio.Event()  # set in every state but READY
         self._unusable.set()
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0  # when _timer fires
         self.console = ConsoleRing()
         self.temperature_log = TemperatureLog()
         self.lines_per_s = 0.0
@@ -271,10 +272,11 @@ class PrinterLink:
         core = self.core
         if core.pending >= MAX_PENDING:
             return False
-        self._require_ready()
+        if self.state is not LinkState.READY:
+            self._require_ready()
         command = self.safety.check(command, word)
         core.queue(command, word_kind(word), blocks=blocks, tag=tag)
-        self._idle.clear()
+        # Not idle any more; wait_idle() clears _idle itself before it waits, so it is not cleared per line here.
         if not core.in_flight:
             core.pump(time.monotonic())
             if core.out:
@@ -596,10 +598,11 @@ class PrinterLink:
             return
         # A timer that fires no later than the deadline is kept: when it fires it looks again. This saves
         # creating two timer handles for every line streamed.
-        if self._timer is not None and self._timer.when() <= deadline:
+        if self._timer is not None and self._timer_at <= deadline:
             return
         self._cancel_timer()
         self._timer = asyncio.get_running_loop().call_at(deadline, self._on_timer)
+        self._timer_at = deadline
 
     def _on_timer(self) -> None:
         self._timer = None
