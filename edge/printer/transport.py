@@ -58,10 +58,11 @@ class _LineProtocol(asyncio.Protocol):
         if self._flush is not None:
             self._flush.cancel()
             self._flush = None
-        parts = (self._buffer + data if self._buffer else data).split(b"\n")
+        buffer = self._buffer + data if self._buffer else data
+        parts = buffer.split(b"\n")
         tail = parts.pop()
         if parts:
-            self._on_lines([part.rstrip(b"\r") for part in parts], now)
+            self._on_lines([part.rstrip(b"\r") for part in parts] if b"\r" in buffer else parts, now)
         self._buffer = tail
         if len(tail) > 4096:
             # A line this long is noise; hand it over so the link can count it.
