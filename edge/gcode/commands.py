@@ -50,7 +50,11 @@ def line_kind(command: str) -> LineKind:
     head = command[:3]
     if head == "G1 " or head == "G0 ":
         return LineKind.MOVE
-    word = command_word(command)
+    return word_kind(command_word(command))
+
+
+def word_kind(word: str) -> LineKind:
+    """The class of a command given by its word (see command_word)."""
     if word in _MOVES:
         return LineKind.MOVE
     if word in _ARCS:

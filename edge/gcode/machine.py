@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from edge.gcode.text import command_word, params
+from edge.gcode.text import parse_command
 
 _MOVES = frozenset({"G0", "G1", "G2", "G3"})
 _ARCS = frozenset({"G2", "G3"})
@@ -32,7 +32,7 @@ class MachineState:
 
     def apply(self, command: str) -> float:
         """Follow one command; returns how far a move goes on its longest axis (0 for anything else)."""
-        return self.apply_parsed(command_word(command), params(command))
+        return self.apply_parsed(*parse_command(command))
 
     def apply_parsed(self, word: str, values: dict[str, float]) -> float:
         """Follow one command given as its word and parameters; returns the move's longest axis travel."""
@@ -76,21 +76,29 @@ class MachineState:
         return replace(self)
 
     def _move(self, word: str, values: dict[str, float]) -> float:
+        # Written out per axis: this runs twice for every line streamed (when sent and when finished).
+        get = values.get
+        relative = not self.absolute_xyz
         travel = 0.0
-        for axis in ("X", "Y", "Z"):
-            if axis in values:
-                attr = axis.lower()
-                cur = getattr(self, attr)
-                new = values[axis] if self.absolute_xyz else cur + values[axis]
-                travel = max(travel, abs(new - cur))
-                setattr(self, attr, new)
-        if "E" in values:
-            new_e = values["E"] if self.absolute_e else self.e + values["E"]
-            travel = max(travel, abs(new_e - self.e))
-            self.e = new_e
-        if "F" in values:
-            self.feedrate = values["F"]
+        if (value := get("X")) is not None:
+            new = self.x + value if relative else value
+            travel = max(travel, abs(new - self.x))
+            self.x = new
+        if (value := get("Y")) is not None:
+            new = self.y + value if relative else value
+            travel = max(travel, abs(new - self.y))
+            self.y = new
+        if (value := get("Z")) is not None:
+            new = self.z + value if relative else value
+            travel = max(travel, abs(new - self.z))
+            self.z = new
+        if (value := get("E")) is not None:
+            new = value if self.absolute_e else self.e + value
+            travel = max(travel, abs(new - self.e))
+            self.e = new
+        if (value := get("F")) is not None:
+            self.feedrate = value
         if word in _ARCS and ("I" in values or "J" in values or "R" in values):
             # A full circle ends where it starts and still travels: an arc with a centre always moves.
-            travel = max(travel, abs(values.get("R", 0.0)), abs(values.get("I", 0.0)), abs(values.get("J", 0.0)))
+            travel = max(travel, abs(get("R", 0.0)), abs(get("I", 0.0)), abs(get("J", 0.0)))
         return travel

@@ -27,7 +27,9 @@ class ConsoleRing:
     """The newest lines of firmware traffic, numbered so a reader can ask for what came after its last one."""
 
     def __init__(self, size: int = CONSOLE_LINES) -> None:
-        self._lines: deque[ConsoleLine] = deque(maxlen=size)
+        # Plain tuples (seq, at, direction, text): one is kept for every line the firmware sends while streaming,
+        # and only the few a reader asks for become ConsoleLines.
+        self._lines: deque[tuple[int, float, str, str]] = deque(maxlen=size)
         self._seq = 0
 
     @property
@@ -37,18 +39,15 @@ class ConsoleRing:
 
     def received(self, text: str) -> None:
         """A line the firmware sent."""
-        self._add("received", text)
+        self._seq += 1
+        self._lines.append((self._seq, time.time(), "received", text))
 
     def sent(self, text: str) -> None:
         """A command a person sent (through the control surface)."""
-        self._add("sent", text)
+        self._seq += 1
+        self._lines.append((self._seq, time.time(), "sent", text))
 
     def after(self, seq: int, limit: int) -> list[ConsoleLine]:
         """Up to `limit` of the newest lines numbered above `seq`, oldest first."""
-        newer = [line for line in reversed(self._lines) if line.seq > seq][:limit]
-        newer.reverse()
-        return newer
-
-    def _add(self, direction: str, text: str) -> None:
-        self._seq += 1
-        self._lines.append(ConsoleLine(self._seq, time.time(), direction, text))
+        newer = [line for line in reversed(self._lines) if line[0] > seq][:limit]
+        return [ConsoleLine(*line) for line in reversed(newer)]

@@ -48,15 +48,6 @@ HEATING_WAITS = frozenset({"M109", "M190", "M191", "M116"})  # they print temper
 
 
 @dataclass(slots=True)
-class _Pending:
-    command: str
-    kind: LineKind
-    blocks: int
-    ticket: object | None
-    tag: object | None
-
-
-@dataclass(slots=True)
 class ResendLearning:
     """The deliberate checksum error sent at connect, to see whether the firmware answers Resend with ok."""
 
@@ -89,7 +80,7 @@ class LinkCore:
         self.finished: list[object] = []
         self.events: list[CoreEvent] = []
         self.recent: deque[str] = deque(maxlen=12)
-        self._pending: deque[_Pending] = deque()
+        self._pending: deque[Line] = deque()
         self._lines = LineHistory()
         self._acked = -1
         self._oked = -1  # the last line whose own ok arrived (a Resend accepts lines whose oks come later)
@@ -123,7 +114,8 @@ class LinkCore:
     @property
     def in_flight(self) -> int:
         """Lines sent and not yet acknowledged."""
-        return max(0, self._send_ptr - 1 - self._acked)
+        count = self._send_ptr - 1 - self._acked
+        return count if count > 0 else 0
 
     @property
     def pending(self) -> int:
@@ -196,7 +188,7 @@ class LinkCore:
         priority: bool = False,
     ) -> None:
         """Queue one checked command; it is framed and sent when flow control allows (call pump)."""
-        item = _Pending(command, kind, blocks, ticket, tag)
+        item = Line(command, kind, blocks, ticket, tag)
         if priority:
             self._pending.appendleft(item)
         else:
@@ -261,26 +253,32 @@ class LinkCore:
         out = self.out
         lines = self._lines
         flow = self.flow
+        pending = self._pending
+        stats = self.stats
         while True:
-            if self._send_ptr < lines.next_number:
-                line = lines[self._send_ptr]
-            elif self._pending:
-                item = self._pending[0]
-                if not flow.may_send(self._acked, self._send_ptr, lines, 0, item.kind):
-                    break
-                self._pending.popleft()
-                line = self._lines.frame(item.command, item.kind, item.blocks, item.ticket, item.tag)
-            else:
+            ptr = self._send_ptr
+            framed = ptr < lines.next_number
+            if not framed and not pending:
                 break
-            if not flow.may_send(self._acked, self._send_ptr, lines, len(line.data), line.kind):
+            free = flow.free_bytes(self._acked, ptr, lines)
+            if free is None:
+                break
+            if framed:
+                line = lines[ptr]
+            else:
+                # A command is numbered once anything may be sent; it then goes first, as soon as it fits.
+                if free < 0 and not flow.planner_room(self._acked, ptr, lines, pending[0].kind):
+                    break
+                line = lines.frame(pending.popleft())
+            if len(line.data) > free and not flow.planner_room(self._acked, ptr, lines, line.kind):
                 break
             out.append(line.data)
             line.sent_at = now
             line.sends += 1
-            self.stats.transmissions += 1
+            stats.transmissions += 1
             if line.sends > 1:
-                self.stats.retransmissions += 1
-            self._send_ptr += 1
+                stats.retransmissions += 1
+            self._send_ptr = ptr + 1
             if line.number > self._max_sent:
                 self._max_sent = line.number
 
@@ -655,7 +653,7 @@ class LinkCore:
         # again when the M110 *runs* (its G-code handler), so a line read between the M110's arrival and its
         # run would be accepted a second time after that. A lost ok is probed like any other line's.
         number = self._lines.next_number
-        self._lines.frame(f"M110 N{number}", LineKind.SYNC, 0, None, None)
+        self._lines.frame(Line(f"M110 N{number}", LineKind.SYNC, 0, None, None))
 
     def _on_error(self, error: p.FirmwareError) -> None:
         learning = self._learning
@@ -693,12 +691,14 @@ class LinkCore:
 
     def deadline(self) -> float | None:
         """When on_timer must run next (None: nothing is waiting for an answer)."""
-        if not self.in_flight or not self.sending:
+        in_flight = self._send_ptr - 1 - self._acked
+        if in_flight <= 0 or not self.sending:
             return None
         newest = self._lines[self._send_ptr - 1].sent_at
-        if self._quiet_probes < QUICK_PROBES and self._suspect_lost_ok:
+        quick = self._quiet_probes < QUICK_PROBES
+        if quick and self._suspect_lost_ok:
             delay = max(0.005, 4 * self._rtt.average)
-        elif self._quiet_probes < QUICK_PROBES and self._expect_quick_answer():
+        elif quick and in_flight == 1 and self._expect_quick_answer():
             # Without ADVANCED_OK a full planner may hold the answer for a move's time: wait a little longer.
             delay = max(0.025 if self.profile.advanced_ok else PLAIN_QUICK_PROBE_S, 8 * self._rtt.average)
         elif self._lines.blocking(self._acked + 1, self._send_ptr):

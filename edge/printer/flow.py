@@ -7,6 +7,9 @@ from typing import Protocol
 
 from edge.gcode.commands import LineKind
 
+# What free_bytes allows when nothing is in flight: any line, however long.
+UNLIMITED = 1 << 30
+
 
 class FlowMode(enum.StrEnum):
     """Ping-pong keeps one line in flight; window keeps the firmware's buffers fed."""
@@ -139,27 +142,32 @@ class FlowControl:
 
     def may_send(self, acked: int, send_ptr: int, sent: InFlight, next_size: int, next_kind: LineKind) -> bool:
         """Whether line `send_ptr` may be sent while lines acked+1 .. send_ptr-1 are in flight."""
+        free = self.free_bytes(acked, send_ptr, sent)
+        return free is not None and (next_size <= free or self.planner_room(acked, send_ptr, sent, next_kind))
+
+    def free_bytes(self, acked: int, send_ptr: int, sent: InFlight) -> int | None:
+        """The bytes line `send_ptr` may have by the RX budget (may be negative); None when nothing may be sent."""
         in_flight = send_ptr - 1 - acked
         if in_flight <= 0:
-            return True
+            return UNLIMITED
         if self.mode is FlowMode.PING_PONG or in_flight >= self.max_lines:
-            return False
-        if sent.holds(acked + 1, send_ptr):
+            return None
+        first = acked + 1
+        if sent.holds(first, send_ptr):
             # Nothing waits behind a heating or homing wait: a stop, a cancel or an M112 read from the line
             # (no emergency parser) then finds the firmware's queue empty, and nothing runs after a broken wait.
-            return False
-        knows_firmware = self.advanced and self._last_ok_number == acked
-        first = acked + 1
-        if knows_firmware:
+            return None
+        if self.advanced and self._last_ok_number == acked:
             # Lines the last ok showed already in the command queue have left the RX buffer.
             first += self._max_queue_free - self._last_queue_free
-        if sent.size(first, send_ptr) + next_size <= self.budget:
-            return True
-        return knows_firmware and self._planner_room(acked, send_ptr, sent, next_kind)
+        return self.budget - sent.size(first, send_ptr)
 
-    def _planner_room(self, acked: int, send_ptr: int, sent: InFlight, next_kind: LineKind) -> bool:
+    def planner_room(self, acked: int, send_ptr: int, sent: InFlight, next_kind: LineKind) -> bool:
+        """Whether over-commit lets a line go that does not fit the RX budget (where free_bytes allows sending)."""
         if self.overcommit is Overcommit.OFF or (self.overcommit is Overcommit.ADAPTIVE and self.overcommit_tripped):
             return False
+        if not self.advanced or self._last_ok_number != acked:
+            return False  # only the firmware's own count of free planner blocks can justify it
         if next_kind.may_block or sent.blocking(acked + 1, send_ptr):
             return False
         moves = sent.moves(acked + 1, send_ptr) + (next_kind is LineKind.MOVE)

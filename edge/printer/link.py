@@ -30,7 +30,7 @@ from edge.core.events import (
     TemperatureReport,
 )
 from edge.core.tasks import TaskSupervisor
-from edge.gcode.commands import line_kind
+from edge.gcode.commands import line_kind, word_kind
 from edge.gcode.safety import SafetyFilter
 from edge.printer.console import ConsoleRing
 from edge.printer.core import LinkCore
@@ -116,7 +116,7 @@ class PrinterLink:
         self.last_estop: EmergencyStopResult | None = None
         self.on_finished: FinishedListener | None = None
         self.on_fragment: FragmentListener | None = None
-        self._transport = SerialTransport(self._on_line, self._on_lost, reset=reset)
+        self._transport = SerialTransport(self._on_lines, self._on_lost, reset=reset)
         self._tasks = TaskSupervisor("printer")
         self._space = asyncio.Event()
         self._idle = asyncio.Event()
@@ -126,6 +126,7 @@ class PrinterLink:
         self._unusable = asyncio.Event()  # set in every state but READY
         self._unusable.set()
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0  # when _timer fires
         self.console = ConsoleRing()
         self.temperature_log = TemperatureLog()
         self.lines_per_s = 0.0
@@ -264,19 +265,21 @@ class PrinterLink:
             self._flush()
         return future
 
-    def offer(self, command: str, *, blocks: int = 0, tag: object | None = None) -> bool:
+    def offer(self, command: str, word: str, *, blocks: int = 0, tag: object | None = None) -> bool:
         """Queue one safety-checked command without waiting; False when the queue is full (then await room()).
 
         The runner's fast path: no coroutine and no future per line (a failure shows at its next offer, room()
-        or wait_idle()), and nothing is written while lines are in flight (their answers send more).
+        or wait_idle()), and nothing is written while lines are in flight (their answers send more). `word` is
+        the command's word (command_word), which the runner has parsed already.
         """
         core = self.core
         if core.pending >= MAX_PENDING:
             return False
-        self._require_ready()
-        command = self.safety.check(command)
-        core.queue(command, line_kind(command), blocks=blocks, tag=tag)
-        self._idle.clear()
+        if self.state is not LinkState.READY:
+            self._require_ready()
+        command = self.safety.check(command, word)
+        core.queue(command, word_kind(word), blocks=blocks, tag=tag)
+        # Not idle any more; wait_idle() clears _idle itself before it waits, so it is not cleared per line here.
         if not core.in_flight:
             core.pump(time.monotonic())
             if core.out:
@@ -495,19 +498,38 @@ class PrinterLink:
             )
 
     def _on_line(self, raw: bytes, at: float) -> None:
-        text = raw.decode("ascii", "replace")
-        if text:
-            self.console.received(text)
-        self.core.receive(text, at)
+        self._on_lines([raw], at)
+
+    def _on_lines(self, lines: list[bytes], at: float) -> None:
+        """The lines of one read: each one's bytes go out at once, the rest of the flush once for them all."""
+        core = self.core
+        console = self.console
+        for raw in lines:
+            text = raw.decode("ascii", "replace")
+            if text:
+                console.received(text)
+            core.receive(text, at)
+            if core.events:
+                # An event may change the core (a halt, a restart) before it reads the next line.
+                self._flush()
+            elif core.out:
+                # Not held back for the next answer: the firmware works on these bytes meanwhile.
+                self._write_out()
         self._flush()
+
+    def _write_out(self) -> None:
+        out = self.core.out
+        data = b"".join(out)
+        out.clear()
+        try:
+            self._transport.write(data)
+        except PrinterDisconnectedError:
+            pass
 
     def _flush(self) -> None:
         core = self.core
         if core.out:
-            data = b"".join(core.out)
-            core.out.clear()
-            with contextlib.suppress(PrinterDisconnectedError):
-                self._transport.write(data)
+            self._write_out()
         if core.acked:
             for ticket in core.acked:
                 if isinstance(ticket, asyncio.Future) and not ticket.done():
@@ -580,10 +602,11 @@ class PrinterLink:
             return
         # A timer that fires no later than the deadline is kept: when it fires it looks again. This saves
         # creating two timer handles for every line streamed.
-        if self._timer is not None and self._timer.when() <= deadline:
+        if self._timer is not None and self._timer_at <= deadline:
             return
         self._cancel_timer()
         self._timer = asyncio.get_running_loop().call_at(deadline, self._on_timer)
+        self._timer_at = deadline
 
     def _on_timer(self) -> None:
         self._timer = None

@@ -166,6 +166,11 @@ def parse_fields(line: str) -> dict[str, str]:
 
 def parse_reply(raw: str) -> Reply:
     """Classify one line received from the firmware (without its newline)."""
+    if raw[:4] == "ok N":
+        full = _ADV_FULL.match(raw)
+        if full is not None:  # the common case while streaming, without the general parse
+            number, planner_free, queue_free = full.groups()
+            return Ok(int(number), int(planner_free), int(queue_free))
     line = raw.strip()
     low = line.lower()
     if low == "ok" or low.startswith("ok "):

@@ -14,7 +14,7 @@ from edge.core.errors import CommandRejectedError, PrintEdgeError, PrinterError
 from edge.core.events import EventBus, FragmentDetected, JobProgress
 from edge.gcode.commands import line_kind
 from edge.gcode.machine import MachineState
-from edge.gcode.text import command_word, params, strip_comment
+from edge.gcode.text import command_word, parse_command, strip_comment
 from edge.printer.core_events import FragmentRan
 from edge.printer.link import PrinterLink
 from edge.printer.outcome import RunObserver, RunOutcome, RunPhase, RunResult
@@ -126,8 +126,7 @@ class JobRunner:
 
     async def manual(self, command: str) -> asyncio.Future[None]:
         """A command a person sends while the job runs (already allowed by policy): followed by the machine model."""
-        values = params(command)
-        word = command_word(command)
+        word, values = parse_command(command)
         self.planned.apply_parsed(word, values)
         tag = LineTag(-1, -1, -1, word, values)
         return await self.link.submit(command, priority=True, tag=tag)
@@ -274,17 +273,16 @@ class JobRunner:
                     self._bus.publish(self.progress())
                     await self._resume_preamble(resume)
                 continue
-            word = command_word(command)
-            values = params(command)
+            word, values = parse_command(command)
             if word == "M73" and "L" in values:
                 layer = int(values["L"])
             if self._pause.is_set() or self._failure is not None:
                 await self._gate()
             blocks = planned.apply_parsed(word, values) >= MIN_BLOCK_MM
             tag = LineTag(index, end, layer, word, values)
-            if not link.offer(command, blocks=blocks, tag=tag):
+            if not link.offer(command, word, blocks=blocks, tag=tag):
                 await link.room()
-                link.offer(command, blocks=blocks, tag=tag)
+                link.offer(command, word, blocks=blocks, tag=tag)
 
     async def _finish_moves(self) -> None:
         await self.link.wait_idle()

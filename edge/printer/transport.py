@@ -17,7 +17,8 @@ from edge.core.errors import PortNotFoundError, PrinterDisconnectedError
 
 log = logging.getLogger("printedge.printer.transport")
 
-LineHandler = Callable[[bytes, float], None]
+# The complete lines of one read (without their line ends), and when they arrived.
+LinesHandler = Callable[[list[bytes], float], None]
 LostHandler = Callable[[Exception | None], None]
 ResetHook = Callable[[], Awaitable[None]]
 DTR_PULSE_S = 0.1
@@ -42,9 +43,9 @@ def candidate_ports() -> list[str]:
 
 class _LineProtocol(asyncio.Protocol):
     def __init__(
-        self, on_line: LineHandler, on_lost: Callable[[_LineProtocol, Exception | None], None], partial_after: float
+        self, on_lines: LinesHandler, on_lost: Callable[[_LineProtocol, Exception | None], None], partial_after: float
     ) -> None:
-        self._on_line = on_line
+        self._on_lines = on_lines
         self._on_lost = on_lost
         self._buffer = b""
         self._partial_after = partial_after
@@ -57,18 +58,15 @@ class _LineProtocol(asyncio.Protocol):
         if self._flush is not None:
             self._flush.cancel()
             self._flush = None
-        buffer = self._buffer + data
-        start = 0
-        while True:
-            end = buffer.find(b"\n", start)
-            if end < 0:
-                break
-            self._on_line(buffer[start:end].rstrip(b"\r"), now)
-            start = end + 1
-        self._buffer = buffer[start:]
-        if len(self._buffer) > 4096:
+        buffer = self._buffer + data if self._buffer else data
+        parts = buffer.split(b"\n")
+        tail = parts.pop()
+        if parts:
+            self._on_lines([part.rstrip(b"\r") for part in parts] if b"\r" in buffer else parts, now)
+        self._buffer = tail
+        if len(tail) > 4096:
             # A line this long is noise; hand it over so the link can count it.
-            self._on_line(self._buffer, now)
+            self._on_lines([tail], now)
             self._buffer = b""
         if self._buffer:
             # Firmware sends whole lines at once; a tail that stays alone lost its newline on the wire.
@@ -78,7 +76,7 @@ class _LineProtocol(asyncio.Protocol):
         self._flush = None
         if self._buffer:
             line, self._buffer = self._buffer, b""
-            self._on_line(line, time.monotonic())
+            self._on_lines([line], time.monotonic())
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._flush is not None:
@@ -91,8 +89,8 @@ class _LineProtocol(asyncio.Protocol):
 class SerialTransport:
     """One open serial port: write bytes now, get complete lines through a callback, reset the board."""
 
-    def __init__(self, on_line: LineHandler, on_lost: LostHandler, *, reset: ResetHook | None = None) -> None:
-        self._on_line = on_line
+    def __init__(self, on_lines: LinesHandler, on_lost: LostHandler, *, reset: ResetHook | None = None) -> None:
+        self._on_lines = on_lines
         self._on_lost = on_lost
         self._reset = reset
         self._transport: asyncio.Transport | None = None
@@ -130,7 +128,7 @@ class SerialTransport:
             raise PortNotFoundError(port, _open_problem(exc)) from None
         loop = asyncio.get_running_loop()
         # Long enough for a 200-character line at this baud rate, and never under 20 ms.
-        protocol = _LineProtocol(self._on_line, self._lost, max(0.02, 2000 / baud))
+        protocol = _LineProtocol(self._on_lines, self._lost, max(0.02, 2000 / baud))
         transport, _ = await serial_asyncio_fast.connection_for_serial(loop, lambda: protocol, instance)
         self._transport = transport
         self._protocol = protocol
