@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import socket
 from pathlib import Path
 from typing import Any
@@ -161,14 +162,16 @@ async def test_pins_that_cannot_be_claimed_are_rolled_back_to_the_old_sensors(tm
 
 async def test_a_new_device_name_is_advertised_to_a_browser_in_another_process(tmp_path: Path) -> None:
     key = OperatorKey.generate("ops")
-    file = FILE | {"discovery": {"enabled": True, "interfaces": "loopback"}}
+    # Names of this run only: mDNS on loopback is shared by everything on the machine.
+    before, after = (f"{name}-{secrets.token_hex(3)}" for name in ("before", "after"))
+    file = FILE | {"device": {"name": before}, "discovery": {"enabled": True, "interfaces": "loopback"}}
     async with browsing() as browser, ota_appliance(tmp_path / "data", file, **trusting(key)) as app:
-        await browser.until(added("_printedge._tcp.local.", "before"))
-        report = await app.ota.submit("api", signed(key, 1, {"device": {"name": "after"}}))
+        await browser.until(added("_printedge._tcp.local.", before))
+        report = await app.ota.submit("api", signed(key, 1, {"device": {"name": after}}))
         assert report.status.value == "applied", report
-        assert app.identity is not None and app.identity.name == "after"
-        found = await browser.until(added("_printedge._tcp.local.", "after"))
-        assert found["port"] == app.web.port and found["properties"]["name"] == "after"  # type: ignore[index]
+        assert app.identity is not None and app.identity.name == after
+        found = await browser.until(added("_printedge._tcp.local.", after))
+        assert found["port"] == app.web.port and found["properties"]["name"] == after  # type: ignore[index]
 
 
 async def test_a_printer_change_never_lifts_an_emergency_stop(tmp_path: Path) -> None:
